@@ -1,0 +1,82 @@
+"""Instructor commands: ``python -m autograder <command>``.
+
+    build      solutions/*.py → course/source → nbgrader generate_assignment → notebooks/
+    autograde  grade every course/submitted/<student>/<chapter>/ (one process each)
+    export     total scores to CSV (nbgrader's exporter) and one row per check
+    feedback   feedback HTML under course/feedback/
+    collect    copy student notebooks from a folder of <student>/<chapter>.ipynb into submitted/
+
+Every command takes ``--course-dir`` (default: ./course in the repository).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from autograder import build as build_mod
+from autograder import grade
+from autograder.course import DEFAULT_COURSE_DIR, NOTEBOOKS
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.split("\n")[0])
+    parser.add_argument("--course-dir", type=Path, default=DEFAULT_COURSE_DIR)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build", help="generate notebooks/ from solutions/")
+    p.add_argument("chapters", nargs="*", help="e.g. 01_convolution (default: all)")
+    p.add_argument("--out", type=Path, default=NOTEBOOKS, help="where student notebooks go")
+
+    p = sub.add_parser("autograde", help="autograde all submissions")
+    p.add_argument("chapters", nargs="*")
+    p.add_argument("--student", action="append", help="only these students (repeatable)")
+    p.add_argument("--timeout", type=float, default=900, help="seconds per submission")
+
+    p = sub.add_parser("export", help="write grades as CSV")
+    p.add_argument("--to", type=Path, default=Path("grades.csv"))
+    p.add_argument("--checks-to", type=Path, default=Path("grades_by_check.csv"))
+
+    p = sub.add_parser("feedback", help="generate feedback HTML")
+    p.add_argument("chapters", nargs="*")
+    p.add_argument("--student", action="append")
+
+    p = sub.add_parser("collect", help="put <student>/<chapter>.ipynb files into submitted/")
+    p.add_argument("folder", type=Path)
+
+    args = parser.parse_args(argv)
+    course_dir = args.course_dir.resolve()
+
+    if args.command == "build":
+        for path in build_mod.build(course_dir, args.chapters or None, out_dir=args.out):
+            print(f"wrote {path}")
+        return 0
+    if args.command == "autograde":
+        outcomes = grade.autograde(course_dir, args.chapters or None, args.student, args.timeout)
+        failed = [o for o in outcomes if not o.ok]
+        print(f"graded {len(outcomes) - len(failed)} of {len(outcomes)} submissions")
+        return 1 if failed else 0
+    if args.command == "export":
+        print(f"wrote {grade.export_csv(course_dir, args.to)}")
+        print(f"wrote {grade.export_checks_csv(course_dir, args.checks_to)}")
+        return 0
+    if args.command == "feedback":
+        outcomes = grade.feedback(course_dir, args.chapters or None, args.student)
+        return 1 if any(not o.ok for o in outcomes) else 0
+    if args.command == "collect":
+        count = 0
+        for nb in sorted(args.folder.glob("*/*.ipynb")):
+            student, chapter = nb.parent.name, nb.stem
+            target = course_dir / "submitted" / student / chapter / nb.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(nb, target)
+            count += 1
+        print(f"collected {count} notebooks into {course_dir / 'submitted'}")
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
