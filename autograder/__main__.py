@@ -22,7 +22,9 @@ from autograder.course import DEFAULT_COURSE_DIR, NOTEBOOKS
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--course-dir", type=Path, default=DEFAULT_COURSE_DIR)
     sub = parser.add_subparsers(dest="command", required=True)
 

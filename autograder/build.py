@@ -72,7 +72,9 @@ def read_source(path: Path) -> nbformat.NotebookNode:
             new_meta["nbgrader"] = _nbgrader_metadata(meta, cell.cell_type, where)
             grade_id = new_meta["nbgrader"]["grade_id"]
             if grade_id in seen:
-                raise BuildError(f"{where}: grade_id {grade_id!r} already used in cell {seen[grade_id]}")
+                raise BuildError(
+                    f"{where}: grade_id {grade_id!r} already used in cell {seen[grade_id]}"
+                )
             seen[grade_id] = index
             cell_id = grade_id.replace("_", "-")
         else:

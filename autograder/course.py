@@ -36,7 +36,9 @@ def nbgrader_env() -> dict:
     env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
     # The course packages must be importable by the grading kernel even when the
     # repository is not installed (a plain checkout).
-    env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["PYTHONPATH"] = str(REPO) + (
+        os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""
+    )
     # Plots render off-screen while grading.
     env.setdefault("MPLBACKEND", "Agg")
     return env

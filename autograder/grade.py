@@ -199,7 +199,9 @@ def feedback(course_dir: Path, chapters=None, students=None, timeout: float = 60
             )
             ok = result.returncode == 0
             outcomes.append(
-                Outcome(student_dir.name, assignment, ok, message="" if ok else result.stderr[-2000:])
+                Outcome(
+                    student_dir.name, assignment, ok, message="" if ok else result.stderr[-2000:]
+                )
             )
             log(f"{'OK  ' if ok else 'FAIL'}  feedback {student_dir.name}/{assignment}")
     return outcomes

@@ -53,7 +53,7 @@ def as_array(name, x, ndim=None, layout=None, dtype=None):
 
 
 def check_int(name, value, minimum=None):
-    """Return ``value`` as a Python int; reject floats like 1.5, bools and values below ``minimum``."""
+    """Return ``value`` as an int; reject floats such as 1.5, bools and values below ``minimum``."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         if isinstance(value, numbers.Real) and float(value).is_integer():
             raise ValueError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
