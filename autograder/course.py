@@ -44,6 +44,25 @@ def nbgrader_env() -> dict:
     return env
 
 
+def ensure_course_config(course_dir: Path) -> Path:
+    """Give the course directory an ``nbgrader_config.py`` that loads the course's own.
+
+    nbgrader reads ``nbgrader_config.py`` from the course root (its ``--config`` flag
+    expects a name without ``.py`` and silently loads nothing otherwise). The file is
+    written once; instructors may add their own settings below the first lines.
+    """
+    course_dir = Path(course_dir)
+    course_dir.mkdir(parents=True, exist_ok=True)
+    path = course_dir / "nbgrader_config.py"
+    if not path.exists():
+        path.write_text(
+            "# Written by `python -m autograder`: the course configuration, then local overrides.\n"
+            "c = get_config()  # noqa: F821\n"
+            f"load_subconfig({str(CONFIG)!r})  # noqa: F821\n"
+        )
+    return path
+
+
 def run_nbgrader(
     args: list[str], course_dir: Path, timeout: float | None = None
 ) -> subprocess.CompletedProcess:
@@ -53,14 +72,8 @@ def run_nbgrader(
     means (one broken submission must not stop the others). On ``timeout`` the whole
     process group is killed, kernels included, and the return code is -9.
     """
-    cmd = [
-        sys.executable,
-        "-m",
-        "nbgrader",
-        *args,
-        f"--config={CONFIG}",
-        f"--CourseDirectory.root={course_dir}",
-    ]
+    ensure_course_config(course_dir)
+    cmd = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={course_dir}"]
     proc = subprocess.Popen(
         cmd,
         cwd=course_dir,

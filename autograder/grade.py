@@ -96,6 +96,51 @@ def backup_gradebook(course_dir: Path) -> Path | None:
     return target
 
 
+def _read_gradebook(course_dir: Path) -> bytes:
+    db = Path(course_dir) / "gradebook.db"
+    return db.read_bytes() if db.exists() else b""
+
+
+def _submission_keys(course_dir: Path, course_id: str) -> set:
+    return _submission_keys_at(Path(course_dir).resolve() / "gradebook.db", course_id)
+
+
+def _gradebook_damage(course_dir: Path, snapshot: bytes, course_id: str) -> str | None:
+    """Why the gradebook looks tampered with after a run, or None if it is intact.
+
+    Every submission graded before the run must still be there; a missing file or
+    lost rows means the submission's code touched the gradebook.
+    """
+    if not snapshot:
+        return None
+    db = Path(course_dir) / "gradebook.db"
+    if not db.exists():
+        return "the gradebook was deleted while this submission ran"
+    tmp = Path(course_dir) / ".gradebook-snapshot.db"
+    tmp.write_bytes(snapshot)
+    try:
+        before = _submission_keys_at(tmp, course_id)
+        try:
+            after = _submission_keys(course_dir, course_id)
+        except Exception as exc:
+            return f"the gradebook is unreadable after this submission ran ({exc})"
+    finally:
+        tmp.unlink(missing_ok=True)
+    lost = before - after
+    if lost:
+        return f"grades of {len(lost)} earlier submissions vanished from the gradebook while this submission ran"
+    return None
+
+
+def _submission_keys_at(db_path: Path, course_id: str) -> set:
+    with Gradebook(f"sqlite:///{db_path}", course_id) as gb:
+        return {
+            (sub.student.id, assignment.name)
+            for assignment in gb.assignments
+            for sub in assignment.submissions
+        }
+
+
 def release_names(course_dir: Path, assignment: str) -> list[str]:
     source = Path(course_dir) / "source" / assignment
     return sorted(p.name for p in source.glob("*.ipynb"))
@@ -120,11 +165,20 @@ def autograde(
             outcomes.append(Outcome(student, assignment, False, message=problem))
             log(f"SKIP  {student}/{assignment}: {problem}")
             continue
+        snapshot = _read_gradebook(course_dir)
         result = run_nbgrader(
             ["autograde", assignment, f"--student={student}", "--force", "--create"],
             course_dir,
             timeout=timeout,
         )
+        damage = _gradebook_damage(course_dir, snapshot, course_id)
+        if damage:
+            # The submission's code reached the gradebook (deleted or rewrote it):
+            # put the earlier grades back and do not trust this run.
+            (course_dir / "gradebook.db").write_bytes(snapshot)
+            outcomes.append(Outcome(student, assignment, False, message=damage))
+            log(f"FAIL  {student}/{assignment}: {damage}; gradebook restored")
+            continue
         if result.returncode != 0:
             tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-8:])
             outcomes.append(Outcome(student, assignment, False, message=tail))

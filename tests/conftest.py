@@ -1,0 +1,33 @@
+"""Shared fixtures: a course directory built once per session through real nbgrader."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def submit(course_dir: Path, student: str, chapter: str, notebook: Path) -> Path:
+    """Place ``notebook`` as ``submitted/<student>/<chapter>/<chapter>.ipynb``."""
+    target = course_dir / "submitted" / student / chapter / f"{chapter}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(notebook, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def toy_course(tmp_path_factory):
+    """The toy chapter built into a fresh course directory: (course_dir, student_dir)."""
+    from autograder.build import build
+
+    root = tmp_path_factory.mktemp("toy")
+    course_dir, out_dir = root / "course", root / "notebooks"
+    build(course_dir, out_dir=out_dir, solutions_dir=FIXTURES / "solutions")
+    return course_dir, out_dir

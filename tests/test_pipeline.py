@@ -1,0 +1,199 @@
+"""The instructor pipeline on a toy chapter: build, autograde, export, feedback.
+
+Real nbgrader throughout. The submissions include broken and malicious ones: each
+must be reported, and must never stop the others from being graded or cost a grade.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import nbformat
+import pytest
+
+from autograder import grade
+from autograder.build import BuildError, build, read_source
+from tests.conftest import FIXTURES, submit
+
+pytestmark = pytest.mark.slow
+
+STUB = "raise NotImplementedError()"
+
+
+def _with_solution(student_nb_path, body):
+    """The student notebook with ``body`` written into the solution cell."""
+    nb = nbformat.read(student_nb_path, as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = body
+    return nb
+
+
+def test_student_notebook_has_stubs_and_no_hidden_or_solution_text(toy_course):
+    _, out_dir = toy_course
+    text = (out_dir / "01_toy.ipynb").read_text()
+    assert STUB in text
+    for secret in ("SECRET-HIDDEN-CASE", "BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "return 2 * x"):
+        assert secret not in text
+
+
+def test_build_is_deterministic(toy_course, tmp_path):
+    _, out_dir = toy_course
+    build(tmp_path / "course", out_dir=tmp_path / "nb", solutions_dir=FIXTURES / "solutions")
+    assert (tmp_path / "nb" / "01_toy.ipynb").read_bytes() == (out_dir / "01_toy.ipynb").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "header, message",
+    [
+        ('nbgrader={"grade": true, "grade_id": "double_visible"}', "needs points"),
+        ('nbgrader={"solution": true, "grade_id": "Bad-Id"}', "lower_snake_case"),
+        ('nbgrader={"solution": true, "grade_id": "double", "pointz": 1}', "unknown nbgrader keys"),
+        ('nbgrader={"grade": true, "grade_id": "double", "points": 1}', "already used"),
+    ],
+)
+def test_build_rejects_bad_metadata(tmp_path, header, message):
+    source = (FIXTURES / "solutions" / "01_toy.py").read_text()
+    source += f"\n# %% {header}\nx = 1\n"
+    path = tmp_path / "01_bad.py"
+    path.write_text(source)
+    with pytest.raises(BuildError, match=message):
+        read_source(path)
+
+
+@pytest.fixture(scope="module")
+def graded(toy_course, tmp_path_factory):
+    """Autograde a mix of good, empty, broken and malicious submissions once."""
+    course_dir, out_dir = toy_course
+    student_nb = out_dir / "01_toy.ipynb"
+    solution_nb = course_dir / "source" / "01_toy" / "01_toy.ipynb"
+    tmp = tmp_path_factory.mktemp("subs")
+
+    def variant(name, body):
+        path = tmp / f"{name}.ipynb"
+        nbformat.write(_with_solution(student_nb, body), path)
+        return path
+
+    submit(course_dir, "a_solution", "01_toy", solution_nb)
+    # grades the gradebook must not lose: graded before the malicious ones run
+    submit(course_dir, "b_stub", "01_toy", student_nb)
+    bad_json = tmp / "bad.ipynb"
+    bad_json.write_text('{"cells": [')
+    submit(course_dir, "c_invalid_json", "01_toy", bad_json)
+    nb = nbformat.read(solution_nb, as_version=4)
+    nb.cells.append(nb.cells[3].copy())  # a copied grade cell
+    dup = tmp / "dup.ipynb"
+    nbformat.write(nb, dup)
+    submit(course_dir, "d_duplicated_cell", "01_toy", dup)
+    submit(course_dir, "e_kills_kernel", "01_toy", variant("kill", "import os\nos._exit(1)"))
+    submit(course_dir, "f_never_ends", "01_toy", variant("loop", "while True:\n    pass"))
+    submit(
+        course_dir,
+        "g_deletes_gradebook",
+        "01_toy",
+        variant(
+            "rm",
+            "import glob, os\n"
+            "for p in glob.glob('../../../gradebook.db') + glob.glob('../../gradebook.db'):\n"
+            "    os.remove(p)\n"
+            "def double(x):\n    return 2 * x",
+        ),
+    )
+    submit(
+        course_dir,
+        "h_hides_tracebacks",
+        "01_toy",
+        variant(
+            "hide",
+            "get_ipython().showtraceback = lambda *a, **k: None\n"
+            "def double(x):\n    return 0",
+        ),
+    )
+    submit(
+        course_dir,
+        "i_writes_stderr_partial",
+        "01_toy",
+        variant("partial", "def double(x):\n    return 4 if x == 2 else 0"),
+    )
+    submit(course_dir, "z_solution_again", "01_toy", solution_nb)
+    outcomes = grade.autograde(course_dir, timeout=30, log=lambda *a: None)
+    return course_dir, {o.student: o for o in outcomes}
+
+
+def test_every_sound_submission_is_graded(graded):
+    _, outcomes = graded
+    assert outcomes["a_solution"].ok and outcomes["a_solution"].score == 3
+    assert outcomes["z_solution_again"].ok and outcomes["z_solution_again"].score == 3
+    assert outcomes["b_stub"].ok and outcomes["b_stub"].score == 0
+    # visible check passes, hidden fails: partial credit
+    assert outcomes["i_writes_stderr_partial"].ok
+    assert outcomes["i_writes_stderr_partial"].score == 1
+
+
+@pytest.mark.parametrize(
+    "student, why",
+    [
+        ("c_invalid_json", "not a readable notebook"),
+        ("d_duplicated_cell", "duplicated grade cells"),
+        ("f_never_ends", "killed after"),
+        ("g_deletes_gradebook", "gradebook"),
+    ],
+)
+def test_broken_submissions_are_reported_not_graded(graded, student, why):
+    _, outcomes = graded
+    assert not outcomes[student].ok
+    assert why in outcomes[student].message
+
+
+def test_a_dead_kernel_earns_nothing(graded):
+    _, outcomes = graded
+    outcome = outcomes["e_kills_kernel"]
+    assert not outcome.ok or outcome.score == 0
+
+
+def test_hiding_tracebacks_does_not_earn_points(graded):
+    _, outcomes = graded
+    assert outcomes["h_hides_tracebacks"].ok
+    assert outcomes["h_hides_tracebacks"].score == 0
+
+
+def test_no_grade_is_lost_and_a_backup_exists(graded):
+    course_dir, _ = graded
+    with grade.Gradebook(grade.db_url(course_dir), "cnn-course") as gb:
+        assert gb.find_submission("01_toy", "a_solution").score == 3
+        assert gb.find_submission("01_toy", "b_stub").score == 0
+    assert list((course_dir / "gradebook-backups").glob("gradebook-*.db"))
+
+
+def test_export_and_feedback(graded, tmp_path):
+    course_dir, _ = graded
+    totals = grade.export_csv(course_dir, tmp_path / "grades.csv")
+    rows = {r["student_id"]: r for r in csv.DictReader(totals.open())}
+    assert float(rows["a_solution"]["score"]) == 3.0
+    assert float(rows["b_stub"]["score"]) == 0.0
+    checks = grade.export_checks_csv(course_dir, tmp_path / "checks.csv")
+    per_check = {
+        (r["student"], r["check"]): float(r["score"]) for r in csv.DictReader(checks.open())
+    }
+    assert per_check[("i_writes_stderr_partial", "double_visible")] == 1.0
+    assert per_check[("i_writes_stderr_partial", "double_hidden")] == 0.0
+    outcomes = grade.feedback(course_dir, students=["a_solution", "b_stub"], log=lambda *a: None)
+    assert all(o.ok for o in outcomes) and len(outcomes) == 2
+    html = (course_dir / "feedback" / "b_stub" / "01_toy" / "01_toy.html").read_text()
+    assert "NotImplementedError" in html
+
+
+def test_cli_reports_failures_with_exit_code(graded, capsys):
+    from autograder.__main__ import main
+
+    course_dir, _ = graded
+    code = main(["--course-dir", str(course_dir), "autograde", "--student", "c_invalid_json"])
+    assert code == 1
+    assert "not a readable notebook" in capsys.readouterr().out
+
+
+def test_precheck_flags_missing_notebook(tmp_path):
+    assert grade.precheck(tmp_path, ["01_toy.ipynb"]) == "missing 01_toy.ipynb"
+    (tmp_path / "01_toy.ipynb").write_text(json.dumps({"cells": []}))
+    assert grade.precheck(tmp_path, ["01_toy.ipynb"]) is None
