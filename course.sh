@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The course's one entry point.
+#
+#   ./course.sh                 set up (first time only) and open JupyterLab on notebooks/
+#   ./course.sh setup           set up only, for scripts
+#   ./course.sh test            set up with test tools, then run the whole test suite
+#   ./course.sh lab [ARGS...]   open JupyterLab, passing ARGS on (e.g. --no-browser --port 8890)
+#
+# Setup is idempotent: a local virtual environment in .venv/, reinstalled only when
+# pyproject.toml changes; on Debian/Ubuntu with root or sudo it also installs the
+# Fashion-MNIST package (real data without a download) and, for the tests, Chromium.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+VENV=.venv
+PYTHON=${PYTHON:-python3}
+say() { printf '\033[1m[course]\033[0m %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo "$@"
+  else return 1
+  fi
+}
+
+apt_install() {
+  # Best effort: without apt or root the course still works (data is downloaded instead).
+  command -v apt-get >/dev/null 2>&1 || return 0
+  local missing=()
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing Debian packages: ${missing[*]}"
+  if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1; then
+    as_root apt-get update -qq >/dev/null 2>&1 &&
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 ||
+      say "could not install ${missing[*]} (no root/sudo?); continuing without"
+  fi
+}
+
+setup() {
+  local extras=$1
+  if [ ! -x "$VENV/bin/python" ]; then
+    say "creating $VENV with $($PYTHON --version 2>&1)"
+    if ! "$PYTHON" -m venv "$VENV" 2>/dev/null; then
+      rm -rf "$VENV"
+      apt_install python3-venv
+      "$PYTHON" -m venv "$VENV" || { say "python3 -m venv failed: install python3-venv"; exit 1; }
+    fi
+  fi
+  local stamp="$VENV/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-$extras"
+  if [ ! -f "$stamp" ]; then
+    say "installing the course into $VENV (${extras:-no extras})"
+    "$VENV/bin/python" -m pip install -q --upgrade pip
+    "$VENV/bin/python" -m pip install -q -e ".${extras:+[$extras]}"
+    rm -f "$VENV"/.installed-*
+    touch "$stamp"
+  fi
+  apt_install dataset-fashion-mnist
+}
+
+setup_test_tools() {
+  apt_install chromium
+  # PyTorch is a test-only oracle. Install it only where a wheel is on local disk
+  # (never a multi-GB download); without it the PyTorch comparisons are skipped.
+  if [ ! -f "$VENV/.torch-tried" ]; then
+    local probe
+    probe=$(mktemp -d)
+    if "$VENV/bin/python" -m pip download -q --no-index --no-deps -d "$probe" "torch==2.13.0" >/dev/null 2>&1 &&
+      "$VENV/bin/python" -m pip install -q "torch==2.13.0" >/dev/null 2>&1; then
+      say "installed torch (test oracle)"
+    else
+      say "no local torch wheel: the PyTorch comparisons will be skipped"
+    fi
+    rm -rf "$probe"
+    touch "$VENV/.torch-tried"
+  fi
+}
+
+command=${1:-run}
+[ $# -gt 0 ] && shift
+case "$command" in
+  setup)
+    setup "" ;;
+  run|lab)
+    setup ""
+    say "starting JupyterLab on notebooks/ (Ctrl-C to stop)"
+    export PATH="$PWD/$VENV/bin:$PATH"
+    exec jupyter lab --ServerApp.root_dir="$PWD/notebooks" "$@" ;;
+  test)
+    setup dev
+    setup_test_tools
+    export PATH="$PWD/$VENV/bin:$PATH"
+    say "lint"
+    ruff check . && ruff format --check .
+    say "tests"
+    exec python -m pytest "$@" ;;
+  *)
+    sed -n '2,12p' "$0"; exit 2 ;;
+esac
