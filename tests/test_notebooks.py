@@ -11,6 +11,7 @@ stderr anywhere; the student version must run (its only errors are the
 from __future__ import annotations
 
 import json
+import os
 
 import nbformat
 import pytest
@@ -22,14 +23,16 @@ from tests.conftest import submit
 
 pytestmark = pytest.mark.slow
 
-CHAPTERS = assignments()
+# COURSE_CHAPTERS=01_convolution,02_padding_stride limits a run to some chapters while
+# writing them; CI runs all.
+CHAPTERS = [c for c in os.environ.get("COURSE_CHAPTERS", "").split(",") if c] or assignments()
 
 
 @pytest.fixture(scope="session")
 def course(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
     course_dir, out_dir = root / "course", root / "notebooks"
-    build(course_dir, out_dir=out_dir)
+    build(course_dir, CHAPTERS, out_dir=out_dir)
     for chapter in CHAPTERS:
         submit(
             course_dir, "solution", chapter, course_dir / "source" / chapter / f"{chapter}.ipynb"
@@ -65,6 +68,7 @@ def test_notebooks_match_a_fresh_build(course, chapter):
     )
 
 
+@pytest.mark.skipif("COURSE_CHAPTERS" in os.environ, reason="only some chapters selected")
 def test_no_stray_student_notebooks():
     assert sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) == CHAPTERS
 
