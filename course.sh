@@ -87,7 +87,9 @@ case "$command" in
     setup ""
     say "starting JupyterLab on notebooks/ (Ctrl-C to stop)"
     export PATH="$PWD/$VENV/bin:$PATH"
-    exec jupyter lab --ServerApp.root_dir="$PWD/notebooks" "$@" ;;
+    root_flag=()
+    [ "$(id -u)" = 0 ] && root_flag=(--allow-root)
+    exec jupyter lab --ServerApp.root_dir="$PWD/notebooks" "${root_flag[@]}" "$@" ;;
   test)
     setup dev
     setup_test_tools

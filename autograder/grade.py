@@ -96,6 +96,46 @@ def backup_gradebook(course_dir: Path) -> Path | None:
     return target
 
 
+# Code in a solution cell that has no business in an exercise answer: reaching into
+# the grader, the kernel or other modules' globals. Such submissions are still graded,
+# and flagged for a person to look at.
+SUSPICIOUS = {
+    "autograder": "imports or touches the autograder",
+    "get_ipython": "drives the IPython kernel",
+    "showtraceback": "changes how errors are shown",
+    "sys.modules": "reaches into loaded modules",
+    "builtins": "changes Python's builtins",
+    "gradebook": "mentions the gradebook",
+    "__code__": "rewrites function code",
+    "os.remove": "deletes files",
+    "shutil": "moves or deletes files",
+    "subprocess": "runs programs",
+    "os.system": "runs programs",
+    "os._exit": "kills the kernel",
+    "sys.exit": "stops the kernel",
+    "setattr(": "patches objects it did not write",
+}
+
+
+def suspicious_code(path: Path) -> list[str]:
+    """Reasons to look at a submission by hand, from the text of its solution cells."""
+    try:
+        cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
+    except Exception:
+        return []
+    found = []
+    for cell in cells:
+        meta = (cell.get("metadata") or {}).get("nbgrader") or {}
+        if not meta.get("solution"):
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else source
+        for needle, why in SUSPICIOUS.items():
+            if needle in source:
+                found.append(f"{meta.get('grade_id', '?')}: {why} ({needle})")
+    return found
+
+
 def _read_gradebook(course_dir: Path) -> bytes:
     db = Path(course_dir) / "gradebook.db"
     return db.read_bytes() if db.exists() else b""
@@ -128,7 +168,10 @@ def _gradebook_damage(course_dir: Path, snapshot: bytes, course_id: str) -> str 
         tmp.unlink(missing_ok=True)
     lost = before - after
     if lost:
-        return f"grades of {len(lost)} earlier submissions vanished from the gradebook while this submission ran"
+        return (
+            f"grades of {len(lost)} earlier submissions vanished from the gradebook "
+            "while this submission ran"
+        )
     return None
 
 
@@ -190,8 +233,17 @@ def autograde(
             outcomes.append(Outcome(student, assignment, False, message="no grade recorded"))
             log(f"FAIL  {student}/{assignment}: no grade recorded")
             continue
-        outcomes.append(Outcome(student, assignment, True, score, max_score))
-        log(f"OK    {student}/{assignment}: {score:g} / {max_score:g}")
+        flags = [
+            flag
+            for name in release_names(course_dir, assignment)
+            for flag in suspicious_code(sub_dir / name)
+        ]
+        note = "review by hand: " + "; ".join(flags) if flags else ""
+        outcomes.append(Outcome(student, assignment, True, score, max_score, note))
+        log(
+            f"OK    {student}/{assignment}: {score:g} / {max_score:g}"
+            + (f"  [{note}]" if note else "")
+        )
     return outcomes
 
 

@@ -41,7 +41,9 @@ def test_student_notebook_has_stubs_and_no_hidden_or_solution_text(toy_course):
 def test_build_is_deterministic(toy_course, tmp_path):
     _, out_dir = toy_course
     build(tmp_path / "course", out_dir=tmp_path / "nb", solutions_dir=FIXTURES / "solutions")
-    assert (tmp_path / "nb" / "01_toy.ipynb").read_bytes() == (out_dir / "01_toy.ipynb").read_bytes()
+    assert (tmp_path / "nb" / "01_toy.ipynb").read_bytes() == (
+        out_dir / "01_toy.ipynb"
+    ).read_bytes()
 
 
 @pytest.mark.parametrize(
@@ -106,8 +108,7 @@ def graded(toy_course, tmp_path_factory):
         "01_toy",
         variant(
             "hide",
-            "get_ipython().showtraceback = lambda *a, **k: None\n"
-            "def double(x):\n    return 0",
+            "get_ipython().showtraceback = lambda *a, **k: None\ndef double(x):\n    return 0",
         ),
     )
     submit(
@@ -156,6 +157,13 @@ def test_hiding_tracebacks_does_not_earn_points(graded):
     _, outcomes = graded
     assert outcomes["h_hides_tracebacks"].ok
     assert outcomes["h_hides_tracebacks"].score == 0
+
+
+def test_suspicious_submissions_are_flagged_for_review(graded):
+    _, outcomes = graded
+    assert "review by hand" in outcomes["h_hides_tracebacks"].message
+    assert "get_ipython" in outcomes["h_hides_tracebacks"].message
+    assert outcomes["a_solution"].message == ""
 
 
 def test_no_grade_is_lost_and_a_backup_exists(graded):
