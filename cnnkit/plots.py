@@ -14,13 +14,15 @@ def show_images(images, titles=None, cmap="gray", ncols=None, size=3.0, symmetri
     ----------
     images : sequence of ndarray, each of shape (H, W)
     titles : sequence of str, optional
-    cmap : str
+    cmap : str or sequence of str
+        One colour map for all images, or one per image.
     ncols : int, optional
         Images per row (default: all in one row).
     size : float
         Inches per image.
-    symmetric : bool
-        Centre the colour scale on zero (for signed filter responses).
+    symmetric : bool or sequence of bool
+        Centre the colour scale on zero (for signed filter responses); one for all
+        images, or one per image.
 
     Returns
     -------
@@ -33,6 +35,12 @@ def show_images(images, titles=None, cmap="gray", ncols=None, size=3.0, symmetri
         raise ValueError("images must contain at least one image")
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"titles must have one entry per image ({len(images)}), got {len(titles)}")
+    cmaps = [cmap] * len(images) if isinstance(cmap, str) else list(cmap)
+    symmetrics = [symmetric] * len(images) if isinstance(symmetric, bool) else list(symmetric)
+    if len(cmaps) != len(images) or len(symmetrics) != len(images):
+        raise ValueError(
+            f"cmap and symmetric must be single values or one per image ({len(images)})"
+        )
     ncols = check_int("ncols", ncols if ncols is not None else len(images), minimum=1)
     nrows = -(-len(images) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
@@ -40,10 +48,10 @@ def show_images(images, titles=None, cmap="gray", ncols=None, size=3.0, symmetri
         ax.axis("off")
     for i, (ax, image) in enumerate(zip(axes.flat, images, strict=False)):
         kwargs = {}
-        if symmetric:
+        if symmetrics[i]:
             m = float(np.max(np.abs(image))) or 1.0
             kwargs = {"vmin": -m, "vmax": m}
-        ax.imshow(image, cmap=cmap, **kwargs)
+        ax.imshow(image, cmap=cmaps[i], **kwargs)
         if titles is not None:
             ax.set_title(titles[i])
     fig.tight_layout()

@@ -565,12 +565,10 @@ vertical, horizontal, magnitude = detect_edges(photo)
 show_images(
     [photo, vertical, horizontal, magnitude],
     ["input", "vertical edges", "horizontal edges", "magnitude"],
+    cmap=["gray", "RdBu_r", "RdBu_r", "gray"],
+    symmetric=[False, True, True, False],
     size=3.2,
 )
-for ax, cmap in zip(plt.gcf().axes[1:3], ["RdBu_r", "RdBu_r"], strict=True):
-    m = np.abs(ax.images[0].get_array()).max()
-    ax.images[0].set_cmap(cmap)
-    ax.images[0].set_clim(-m, m)
 plt.show()
 
 # %% [markdown]

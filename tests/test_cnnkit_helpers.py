@@ -112,6 +112,12 @@ def test_plots_draw_what_they_are_given():
     fig = show_images([np.eye(3), -np.eye(3)], ["a", "b"], symmetric=True)
     assert [ax.get_title() for ax in fig.axes] == ["a", "b"]
     assert fig.axes[1].images[0].get_clim() == (-1.0, 1.0)
+    fig = show_images([np.eye(3), -np.eye(3)], cmap=["gray", "RdBu_r"], symmetric=[False, True])
+    assert fig.axes[0].images[0].get_cmap().name == "gray"
+    assert fig.axes[1].images[0].get_cmap().name == "RdBu_r"
+    assert fig.axes[0].images[0].get_clim() == (0.0, 1.0)
+    with pytest.raises(ValueError, match="one per image"):
+        show_images([np.eye(2)], cmap=["gray", "gray"])
     fig = show_worked_example(np.arange(16).reshape(4, 4), np.ones((3, 3)), np.zeros((2, 2)))
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert texts[:4] == ["0", "1", "2", "3"] and len(texts) == 16
