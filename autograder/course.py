@@ -39,8 +39,6 @@ def nbgrader_env() -> dict:
     env["PYTHONPATH"] = str(REPO) + (
         os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""
     )
-    # Plots render off-screen while grading.
-    env.setdefault("MPLBACKEND", "Agg")
     return env
 
 

@@ -6,9 +6,12 @@ import os
 import shutil
 from pathlib import Path
 
+import matplotlib
 import pytest
 
-os.environ.setdefault("MPLBACKEND", "Agg")
+# Plots in the test process itself stay off-screen; notebook kernels keep the inline
+# backend (set through the environment, it would reach them and drop their figures).
+matplotlib.use("Agg")
 # Two BLAS threads on two shared cores collapse under load; one is faster and steadier.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 

@@ -134,15 +134,16 @@ def check_conv1x1_case(conv1x1, X, W, b):
 def conv1x1_random(conv1x1):
     expect_own_work(conv1x1, CONV_LIBRARY)
     rng = _rng(601)
-    cases = [  # (N, C_in, H, W), C_out
+    cases = [  # (N, C_in, H, W), C_out; C_in = C_out first, so that a transposed weight
+        # matrix or one applied along H or W still runs and can be named
+        ((2, 4, 4, 4), 4),
+        ((4, 5, 6, 6), 5),
+        ((3, 5, 2, 5), 5),
         ((2, 3, 4, 5), 6),
         ((3, 1, 5, 2), 4),
         ((2, 4, 3, 7), 1),
-        ((4, 5, 6, 6), 5),
         ((2, 6, 2, 3), 2),
         ((1, 8, 7, 4), 3),
-        ((2, 4, 4, 4), 4),
-        ((3, 5, 2, 5), 5),
     ]
     for (N, C_in, H, Wd), C_out in cases:
         X = _ints(rng, (N, C_in, H, Wd))
@@ -156,6 +157,7 @@ def conv1x1_random(conv1x1):
 
 
 def conv1x1_edge_cases(conv1x1):
+    expect_own_work(conv1x1, CONV_LIBRARY)
     rng = _rng(602)
     # one channel in, one out: a 1x1 convolution only scales and shifts
     X = _ints(rng, (2, 1, 3, 4))
@@ -246,6 +248,7 @@ def conv_cost_random(conv_cost):
 
 
 def conv_cost_edge_cases(conv_cost):
+    expect_own_work(conv_cost, SUMMARY_TOOL + CONV_LIBRARY)
     # kernel as large as the (padded) input: a single output position
     check_conv_cost_case(conv_cost, (16, 5, 5), 120, 5)
     check_conv_cost_case(conv_cost, (3, 6, 4), 2, (8, 6), pad=1, bias=False)
@@ -374,6 +377,7 @@ def depthwise_random(depthwise_conv2d):
 
 
 def depthwise_edge_cases(depthwise_conv2d):
+    expect_own_work(depthwise_conv2d, CONV_LIBRARY)
     rng = _rng(622)
     # one channel: a depthwise convolution is an ordinary one
     check_depthwise_case(
@@ -670,6 +674,7 @@ def block_random(bottleneck_block):
 
 
 def block_edge_cases(bottleneck_block):
+    expect_own_work(bottleneck_block)
     rng = _rng(662)
     # 1x1 and 1x2 images; a one-channel bottleneck
     check_block_case(
