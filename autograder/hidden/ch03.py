@@ -13,7 +13,9 @@ import numpy as np
 
 from autograder.checks import (
     CheckFailed,
+    as_result_array,
     call,
+    describe,
     expect_array,
     expect_equal,
     expect_own_work,
@@ -74,6 +76,36 @@ DX_SHAPE = (
 )
 
 
+class _ShapeOnly(np.ndarray):
+    """A placeholder misconception: only its shape means something (e.g. off by one)."""
+
+
+def _shape_only(shape):
+    return np.zeros(shape).view(_ShapeOnly)
+
+
+def _expect_result(label, got, expected, misconceptions):
+    """``expect_array``, naming a wrong-shaped result by value before naming it by shape.
+
+    A result of the wrong shape is first compared by value with the misconceptions that
+    are real arrays (stride ignored, channels pooled together ...); if none matches, it is
+    named by its shape, trying the shape-only placeholders (off by one ...) first.
+    """
+    arr = as_result_array(label, got)
+    if arr.shape != np.shape(expected):
+        for message, variant in misconceptions.items():
+            if (
+                not isinstance(variant, _ShapeOnly)
+                and np.shape(variant) == arr.shape
+                and np.allclose(arr, variant, rtol=1e-10, atol=1e-10)
+            ):
+                raise CheckFailed(f"{label} is wrong: {message}")
+        ordered = {m: v for m, v in misconceptions.items() if isinstance(v, _ShapeOnly)}
+        ordered.update(misconceptions)
+        misconceptions = ordered
+    expect_array(label, arr, expected, misconceptions)
+
+
 def _rng(seed):
     return np.random.default_rng(seed)
 
@@ -113,9 +145,9 @@ def pool_output_size_hidden(pool_output_size):
     cases = [
         (4, 2, None),
         (28, 2, 2),
+        (7, 2, 2),
         (32, 3, 2),
         (5, 3, 1),
-        (7, 2, 2),
         (7, 3, 2),
         (10, 4, 3),
         (6, 6, None),
@@ -127,16 +159,16 @@ def pool_output_size_hidden(pool_output_size):
         s = _stride(f, stride)
         want = ref.pool_output_size(n, f, stride)
         misconceptions = {}
+        if f != s:
+            misconceptions["n / stride holds only when f = stride"] = n // s
         if (n - f) // f + 1 != want:
             misconceptions[STRIDE_IS_F] = (n - f) // f + 1
         if n - f + 1 != want:
             misconceptions[STRIDE_IS_1] = n - f + 1
         if -(-(n - f) // s) + 1 != want:
             misconceptions[CEIL] = -(-(n - f) // s) + 1
-        misconceptions.setdefault(OFF_BY_ONE, want - 1)
+        misconceptions[OFF_BY_ONE] = want - 1
         misconceptions[OFF_BY_ONE + " (one too many)"] = want + 1
-        if f != s:
-            misconceptions["n / stride holds only when f = stride"] = n // s
         args = (n, f) if stride is None else (n, f, stride)
         expect_equal(
             signature(pool_output_size, args),
@@ -183,9 +215,9 @@ def _forward_misconceptions(X, f, stride, kind):
     if s != 1:
         out[STRIDE_IS_1] = forward(X, f, 1)[0]
     if kind == "max":
-        out["this is average pooling; max pooling keeps the largest value of each window"] = (
-            other(X, f, s)[0]
-        )
+        out["this is average pooling; max pooling keeps the largest value of each window"] = other(
+            X, f, s
+        )[0]
     else:
         out["this is max pooling; average pooling takes the mean of each window"] = other(X, f, s)[
             0
@@ -197,17 +229,20 @@ def _forward_misconceptions(X, f, stride, kind):
     if C > 1:
         across = want.max(axis=1, keepdims=True) if kind == "max" else want.mean(1, keepdims=True)
         out[ACROSS_CHANNELS] = across
-        out[ACROSS_CHANNELS + " (and copied to every channel)"] = np.broadcast_to(across, want.shape)
+        out[ACROSS_CHANNELS + " (and copied to every channel)"] = np.broadcast_to(
+            across, want.shape
+        )
         out[ACROSS_CHANNELS + " (and the channel axis was dropped)"] = across[:, 0]
+    out["the channel axis was dropped: the output has shape (N, C, H', W')"] = _shape_only(
+        (N, Ho, Wo)
+    )
     ceil_shape = (-(-(H - f) // s) + 1, -(-(W - f) // s) + 1)
     if ceil_shape != (Ho, Wo):
-        out[CEIL] = np.zeros((N, C) + ceil_shape)
+        out[CEIL] = _shape_only((N, C) + ceil_shape)
     for dh, dw in [(1, 1), (-1, -1), (1, 0), (0, 1), (-1, 0), (0, -1)]:
         if Ho + dh > 0 and Wo + dw > 0:
-            out.setdefault(OFF_BY_ONE, np.zeros((N, C, Ho + dh, Wo + dw)))
-            out[f"{OFF_BY_ONE} (shape {(N, C, Ho + dh, Wo + dw)})"] = np.zeros(
-                (N, C, Ho + dh, Wo + dw)
-            )
+            shape = (N, C, Ho + dh, Wo + dw)
+            out[f"{OFF_BY_ONE} (returned {shape[2:]}, expected {(Ho, Wo)})"] = _shape_only(shape)
     return out
 
 
@@ -241,7 +276,7 @@ def check_maxpool_forward_case(maxpool_forward, X, f, stride, check_cache=True):
     want_out, (_, _, s, want_id) = ref.maxpool_forward(X, f, stride)
     got = call(maxpool_forward, (X, f), {"stride": stride})
     out, cache = _split(label, got, 4)
-    expect_array(f"out of {label}", out, want_out, _forward_misconceptions(X, f, stride, "max"))
+    _expect_result(f"out of {label}", out, want_out, _forward_misconceptions(X, f, stride, "max"))
     if not check_cache:
         return
     expect_array(
@@ -267,14 +302,38 @@ def check_avgpool_forward_case(avgpool_forward, X, f, stride, check_cache=True):
     want_out, want_cache = ref.avgpool_forward(X, f, stride)
     got = call(avgpool_forward, (X, f), {"stride": stride})
     out, cache = _split(label, got, 3)
-    expect_array(f"out of {label}", out, want_out, _forward_misconceptions(X, f, stride, "avg"))
-    if check_cache and (tuple(cache[0]) != want_cache[0] or tuple(cache[1:]) != want_cache[1:]):
+    _expect_result(f"out of {label}", out, want_out, _forward_misconceptions(X, f, stride, "avg"))
+    if check_cache and not _same_avg_cache(cache, want_cache):
+        shown = tuple(describe(c) for c in cache)
         raise CheckFailed(
-            f"{label}: the cache should be (X.shape, f, stride) = {want_cache}, got {tuple(cache)}"
+            f"{label}: the cache should be (X.shape, f, stride) = {want_cache}, "
+            f"got ({', '.join(shown)})"
         )
 
 
+def _same_avg_cache(cache, want):
+    try:
+        shape = tuple(int(v) for v in cache[0])
+        return shape == want[0] and cache[1] == want[1] and cache[2] == want[2]
+    except (TypeError, ValueError):
+        return False
+
+
+def _briefly(func):
+    """``func`` returning a one-line summary, so that a missing ValueError is reported briefly."""
+
+    def summarized(*args, **kwargs):
+        result = func(*args, **kwargs)
+        if isinstance(result, (tuple, list)):
+            return f"({', '.join(describe(r) for r in result)})"
+        return describe(result)
+
+    summarized.__name__ = getattr(func, "__name__", "function")
+    return summarized
+
+
 def _bad_inputs(forward):
+    forward = _briefly(forward)
     expect_raises(forward, (np.zeros((1, 1, 3, 3)), 4), why="a 4x4 window does not fit in 3x3")
     expect_raises(forward, (np.zeros((1, 1, 5, 3)), 4, 1), why="a 4x4 window is wider than 3")
     expect_raises(forward, (np.zeros((3, 4, 4)), 2), why="X must be 4-D (N, C, H, W)")
@@ -387,8 +446,8 @@ def _maxpool_backward_misconceptions(dout, X, f, s):
     Ho, Wo = dout.shape[2:]
     covered = (N, C, (Ho - 1) * s + f, (Wo - 1) * s + f)
     if covered != X.shape:
-        out[DX_SHAPE] = np.zeros(covered)
-    out["dX must have the shape of X, not of dout"] = np.zeros(dout.shape)
+        out[DX_SHAPE] = _shape_only(covered)
+    out["dX must have the shape of X, not of dout"] = _shape_only(dout.shape)
     return out
 
 
@@ -406,8 +465,8 @@ def _avgpool_backward_misconceptions(dout, X_shape, f, s):
     Ho, Wo = dout.shape[2:]
     covered = (N, C, (Ho - 1) * s + f, (Wo - 1) * s + f)
     if covered != tuple(X_shape):
-        out[DX_SHAPE] = np.zeros(covered)
-    out["dX must have the shape of X, not of dout"] = np.zeros(dout.shape)
+        out[DX_SHAPE] = _shape_only(covered)
+    out["dX must have the shape of X, not of dout"] = _shape_only(dout.shape)
     return out
 
 
@@ -420,7 +479,7 @@ def check_maxpool_backward_case(maxpool_backward, X, f, stride, dout=None, rng=N
     misconceptions = _maxpool_backward_misconceptions(dout, cache[0], f, s)
     label = f"maxpool_backward(dout, cache) for X{X.shape}, f={f}, stride={s}"
     got = call(maxpool_backward, (dout, _copy_cache(cache)), label=label)
-    expect_array(label, got, want, misconceptions)
+    _expect_result(label, got, want, misconceptions)
 
 
 def check_avgpool_backward_case(avgpool_backward, X_shape, f, stride, dout=None, rng=None):
@@ -432,7 +491,7 @@ def check_avgpool_backward_case(avgpool_backward, X_shape, f, stride, dout=None,
     cache = (tuple(X_shape), f, s)
     label = f"avgpool_backward(dout, cache) for X{tuple(X_shape)}, f={f}, stride={s}"
     got = call(avgpool_backward, (dout, cache), label=label)
-    expect_array(
+    _expect_result(
         label,
         got,
         ref.avgpool_backward(dout, cache),
@@ -496,7 +555,9 @@ def avgpool_backward_edge_cases(avgpool_backward):
         dout = _ints(rng, (N, C, (H - f) // s + 1, (W - f) // s + 1)) + 0.5
         label = f"avgpool_backward(dout, cache) for X{X_shape}, f={f}, stride={s}"
         got = call(avgpool_backward, (dout, (X_shape, f, s)), label=label)
-        dX = expect_shape(label, got, X_shape, _avgpool_backward_misconceptions(dout, X_shape, f, s))
+        dX = expect_shape(
+            label, got, X_shape, _avgpool_backward_misconceptions(dout, X_shape, f, s)
+        )
         total, want_total = float(np.sum(dX)), float(np.sum(dout))
         if not np.isclose(total, want_total, rtol=1e-10, atol=1e-10):
             why = f": {NOT_DIVIDED}" if np.isclose(total, want_total * f * f) else ""
@@ -532,11 +593,13 @@ def subsampling_counts_hidden(subsampling_counts):
                     params,
                     C * Ho * Wo * f * f,
                 ),
-                "S2 has one trainable coefficient and one bias per map, not an f x f kernel": (
+                "a subsampling layer has one trainable coefficient and one bias per map, "
+                "not an f x f kernel": (
                     C * (f * f + 1),
                     connections,
                 ),
-                "S2 has 2 trainable parameters per map (unlike max pooling, which has none)": (
+                "a subsampling layer has 2 trainable parameters per map (unlike max pooling, "
+                "which has none)": (
                     0,
                     connections,
                 ),
