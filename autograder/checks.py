@@ -235,12 +235,27 @@ def _names_used(func, depth: int = 3, seen=None):
     return names
 
 
+# Packages whose functions would do a graded exercise outright, under any alias.
+ALWAYS_FORBIDDEN = ("autograder", "torch", "scipy", "tensorflow", "jax", "sklearn")
+
+
+def _origin(obj) -> str:
+    """The module an object comes from ('' if unknown)."""
+    if inspect.ismodule(obj):
+        return obj.__name__
+    origin = getattr(obj, "__module__", None)
+    return origin if isinstance(origin, str) else ""
+
+
 def expect_own_work(func, forbidden=(), allowed_modules=("__main__",)):
     """Reject a graded function that is not written in the notebook or calls a forbidden helper.
 
     ``forbidden`` lists names (``"convolve"``, ``"correlate2d"``, ``"conv2d_forward"``)
-    whose use would skip the exercise, e.g. ``numpy.convolve`` in a convolution exercise.
-    Reference implementations from ``autograder`` are always forbidden.
+    whose use would skip the exercise, e.g. ``numpy.convolve`` in a convolution exercise;
+    they are caught as attributes (``np.convolve``), as imported names, under an alias
+    (``from cnnkit.im2col import im2col as fast``) and through a module alias
+    (``import cnnkit.conv as C; C.conv2d_forward``). Anything from the autograder or
+    from a deep-learning or scientific library in ``ALWAYS_FORBIDDEN`` is rejected too.
     """
     name = getattr(func, "__name__", repr(func))
     if not inspect.isfunction(func):
@@ -250,20 +265,41 @@ def expect_own_work(func, forbidden=(), allowed_modules=("__main__",)):
         raise CheckFailed(
             f"{name} comes from {module}; write it yourself in the notebook's solution cell"
         )
+    forbidden = set(forbidden)
     used = _names_used(func)
     for name_used in sorted(used):
-        obj = func.__globals__.get(name_used)
-        origin = getattr(obj, "__module__", None) or getattr(obj, "__name__", "")
-        if isinstance(origin, str) and origin.startswith("autograder"):
-            raise CheckFailed(f"{name} uses {name_used} from the autograder; write it yourself")
+        if name_used not in func.__globals__:
+            continue
+        obj = func.__globals__[name_used]
+        origin = _origin(obj)
+        package = origin.split(".")[0]
+        if package in ALWAYS_FORBIDDEN:
+            where = "the autograder" if package == "autograder" else package
+            raise CheckFailed(f"{name} uses {name_used} from {where}; write it yourself")
+        if origin in allowed_modules:
+            continue  # the student's own notebook code
+        # an imported function under another name: judge it by its real name
+        real = getattr(obj, "__name__", None)
+        if not inspect.ismodule(obj) and real in forbidden:
+            raise CheckFailed(
+                f"{name} calls {real} (as {name_used}); this exercise asks you to write it yourself"
+            )
+        # a module alias: forbidden attributes reached through it
+        if inspect.ismodule(obj):
+            reached = sorted(n for n in used & forbidden if hasattr(obj, n))
+            if reached:
+                raise CheckFailed(
+                    f"{name} calls {name_used}.{reached[0]}; "
+                    "this exercise asks you to write it yourself"
+                )
     # A forbidden name counts unless it is the student's own notebook function
-    # (their own ``im2col`` is fine; ``cnnkit.im2col.im2col`` or ``np.convolve`` is not).
+    # (their own ``im2col`` is fine; ``np.convolve`` is not).
     hits = sorted(
         n
-        for n in used & set(forbidden)
+        for n in used & forbidden
         if not (
             inspect.isfunction(func.__globals__.get(n))
-            and func.__globals__[n].__module__ == func.__module__
+            and func.__globals__[n].__module__ in allowed_modules
         )
     )
     if hits:

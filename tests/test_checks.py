@@ -125,21 +125,51 @@ def test_expect_own_work():
     def shortcut(x):
         return np.convolve(x, x)
 
-    with pytest.raises(CheckFailed, match="calls convolve"):
+    with pytest.raises(CheckFailed, match="calls np.convolve"):
         checks.expect_own_work(_as_main(shortcut), forbidden=("convolve",))
 
     def via_helper(x):
         return helper(x)  # noqa: F821
 
     bad_helper = _as_main(shortcut)
-    with pytest.raises(CheckFailed, match="calls convolve"):
+    with pytest.raises(CheckFailed, match="calls np.convolve"):
         checks.expect_own_work(_as_main(via_helper, helper=bad_helper), forbidden=("convolve",))
 
     # the student's own function named like a forbidden one is fine
     checks.expect_own_work(
         _as_main(uses_own_im2col, im2col=_as_main(im2col)), forbidden=("im2col",)
     )
-    from cnnkit import gradcheck
+    from cnnkit import conv, gradcheck
+    from cnnkit.im2col import im2col as cnnkit_im2col
+
+    def aliased(x):
+        return fast(x)  # noqa: F821
+
+    with pytest.raises(CheckFailed, match="calls im2col \\(as fast\\)"):
+        checks.expect_own_work(_as_main(aliased, fast=cnnkit_im2col), forbidden=("im2col",))
+
+    def via_module(x):
+        return C.conv2d_forward(x)  # noqa: F821
+
+    with pytest.raises(CheckFailed, match="calls C.conv2d_forward"):
+        checks.expect_own_work(_as_main(via_module, C=conv), forbidden=("conv2d_forward",))
+
+    def same_name_via_module(x):
+        return C.conv2d_forward(x)  # noqa: F821
+
+    same_name_via_module.__name__ = "conv2d_forward"
+    student = _as_main(same_name_via_module, C=conv)
+    student.__globals__["conv2d_forward"] = student
+    with pytest.raises(CheckFailed, match="calls C.conv2d_forward"):
+        checks.expect_own_work(student, forbidden=("conv2d_forward",))
+
+    torch = pytest.importorskip("torch")
+
+    def uses_torch(x):
+        return T.relu(x)  # noqa: F821
+
+    with pytest.raises(CheckFailed, match="from torch"):
+        checks.expect_own_work(_as_main(uses_torch, T=torch))
 
     with pytest.raises(CheckFailed, match="comes from cnnkit.gradcheck"):
         checks.expect_own_work(gradcheck.rel_error)
