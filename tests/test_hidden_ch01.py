@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import types
 
 import numpy as np
 import pytest
@@ -10,32 +11,15 @@ import pytest
 from autograder.checks import CheckFailed
 from autograder.hidden import ch01 as hidden
 from autograder.reference import ch01_convolution as ref
+from tests.notebook_helpers import in_notebook, module_as_notebook
 
 
 def as_student(func, **helpers):
     """A copy of ``func`` that looks defined in the notebook (module __main__)."""
-    import types
-
-    g = {"np": np, **helpers}
-    f = types.FunctionType(func.__code__, g, func.__name__, func.__defaults__)
-    f.__module__ = "__main__"
-    return f
+    return in_notebook(func, **helpers)
 
 
-def student_copy_of(module):
-    """The module's functions as if a student had typed them into the notebook."""
-    import types
-
-    g = dict(vars(module))
-    for name, obj in list(g.items()):
-        if isinstance(obj, types.FunctionType) and obj.__module__ == module.__name__:
-            f = types.FunctionType(obj.__code__, g, obj.__name__, obj.__defaults__)
-            f.__module__ = "__main__"
-            g[name] = f
-    return types.SimpleNamespace(**g)
-
-
-mine = student_copy_of(ref)
+mine = types.SimpleNamespace(**module_as_notebook(ref))
 
 
 # -- students' functions, right and wrong ------------------------------------

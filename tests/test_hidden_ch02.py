@@ -8,50 +8,26 @@ then, for each misconception, a deliberately wrong version on top of them.
 
 from __future__ import annotations
 
-import re
 import textwrap
 from pathlib import Path
 
-import jupytext
 import numpy as np
 import pytest
 
 from autograder.checks import CheckFailed
 from autograder.hidden import ch02 as hidden
 from autograder.reference import ch02_padding_stride as ref
+from tests.notebook_helpers import fails_with, run_as_notebook, solution_namespace
 
 SOLUTION = Path(__file__).resolve().parent.parent / "solutions" / "02_padding_stride.py"
 
 
-def _solution_namespace():
-    nb = jupytext.read(SOLUTION, fmt="py:percent")
-    ns = {"__name__": "__main__", "np": np}
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader") or {}
-        if cell.cell_type == "code" and meta.get("solution"):
-            source = re.sub(r"^\s*### (BEGIN|END) SOLUTION\s*$", "", cell.source, flags=re.M)
-            exec(compile(source, f"<{meta['grade_id']}>", "exec"), ns)
-    return ns
-
-
-SOLUTION_NS = _solution_namespace()
+SOLUTION_NS = solution_namespace("02_padding_stride")
 
 
 def notebook(source="", **names):
     """The solution's namespace plus ``source`` executed on top, as a notebook would."""
-    ns = dict(SOLUTION_NS)
-    ns.update(names)
-    exec(compile(textwrap.dedent(source), "<student>", "exec"), ns)
-    return ns
-
-
-def fails_with(check, func, *phrases):
-    with pytest.raises(CheckFailed) as info:
-        check(func)
-    message = str(info.value)
-    for phrase in phrases:
-        assert phrase in message, message
-    return message
+    return run_as_notebook(source, SOLUTION_NS, **names)
 
 
 # Each grade cell's hidden function and the solution function it is called with.

@@ -17,6 +17,7 @@ from autograder.checks import CheckFailed
 from autograder.hidden import ch03 as hidden
 from autograder.reference import ch03_pooling as ref
 from cnnkit.pool import avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, maxpool2d_forward
+from tests.notebook_helpers import fails_with
 
 
 def _reference_as_notebook():
@@ -38,15 +39,6 @@ def notebook(func):
 @notebook
 def stub(*args, **kwargs):
     raise NotImplementedError()
-
-
-def fails_with(check, func, *phrases):
-    with pytest.raises(CheckFailed) as info:
-        check(func)
-    message = str(info.value)
-    for phrase in phrases:
-        assert phrase in message, message
-    return message
 
 
 # --------------------------------------------------------------------- the reference

@@ -7,12 +7,9 @@ Candidate answers are written as notebook source and executed in a namespace who
 
 from __future__ import annotations
 
-import builtins
 import inspect
-import textwrap
 import types
 
-import numpy as np
 import pytest
 
 import cnnkit.activations
@@ -23,24 +20,17 @@ import cnnkit.pool
 from autograder.checks import CheckFailed
 from autograder.hidden import ch04 as hidden
 from autograder.reference import ch04_backpropagation as ref
+from tests.notebook_helpers import module_as_notebook, run_as_notebook
 
 
 def notebook(source, **extra):
     """Execute ``source`` like a notebook cell; return its namespace."""
-    ns = {"__name__": "__main__", "np": np, **extra}
-    exec(textwrap.dedent(source), ns)
-    return ns
+    return run_as_notebook(source, **extra)
 
 
 def reference_as_notebook():
     """The reference functions re-created as if they had been written in a notebook."""
-    ns = {k: v for k, v in vars(ref).items() if not k.startswith("__")}
-    ns["__name__"] = "__main__"
-    ns["__builtins__"] = builtins
-    for name, obj in list(ns.items()):
-        if inspect.isfunction(obj) and obj.__module__ == ref.__name__:
-            ns[name] = types.FunctionType(obj.__code__, ns, name, obj.__defaults__, obj.__closure__)
-    return ns
+    return module_as_notebook(ref)
 
 
 # A correct answer in the style the notebook suggests (loops), the base for the mistakes.

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import types
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,6 +20,7 @@ import cnnkit.summary
 from autograder.checks import CheckFailed
 from autograder.hidden import ch06 as hidden
 from autograder.reference import ch06_one_by_one as ref
+from tests.notebook_helpers import in_notebook, module_as_notebook
 
 # Names the candidates below use as notebook globals. They are placeholders here: every
 # candidate runs with the notebook namespace built by ``notebook()``, never with these.
@@ -28,17 +28,12 @@ pair = conv1x1 = conv2d = relu = depthwise_conv2d = sliding_window_view = None
 conv_cost = bottleneck_cost = separable_cost = inception_cost = None
 answers = conv2d_forward = summarize = Conv = bottleneck_comparison = None
 
-REF_NS: dict = {"__name__": "__main__"}
-exec(compile(Path(ref.__file__).read_text(), "notebook", "exec"), REF_NS)  # noqa: S102
+REF_NS = module_as_notebook(ref)
 
 
 def notebook(func, **globals_):
     """``func`` as if defined in the notebook: module ``__main__``, notebook globals."""
-    ns = dict(REF_NS)
-    ns.update(globals_)
-    new = types.FunctionType(func.__code__, ns, func.__name__, func.__defaults__, func.__closure__)
-    ns[func.__name__] = new
-    return new
+    return in_notebook(func, REF_NS, **globals_)
 
 
 def expect_named(check, func, message):
