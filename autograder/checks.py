@@ -172,8 +172,13 @@ def expect_equal(label: str, got, expected, misconceptions=None):
     """Check a scalar, tuple or other exact result; name a matching misconception."""
 
     def same(a, b):
+        if isinstance(a, (bool, np.bool_)) != isinstance(b, (bool, np.bool_)):
+            return False
+        if isinstance(b, numbers.Integral) and not isinstance(b, bool):
+            # a count must come back as an integer, not 4.0
+            return isinstance(a, numbers.Integral) and a == b
         if isinstance(b, numbers.Number) and isinstance(a, (numbers.Number, np.generic)):
-            return not isinstance(a, (bool, np.bool_)) and a == b
+            return a == b
         if isinstance(b, tuple) and isinstance(a, (tuple, list)):
             return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
         return type(a) is type(b) and a == b

@@ -50,8 +50,14 @@ def test_bad_results(got, message):
 def test_expect_equal_is_strict_about_types_and_names_misconceptions():
     checks.expect_equal("n", 3, 3)
     checks.expect_equal("t", [1, 2], (1, 2))
+    checks.expect_equal("n", np.int64(3), 3)
+    checks.expect_equal("x", 3, 3.0)
     with pytest.raises(CheckFailed, match="expected 3"):
         checks.expect_equal("n", True, 3)
+    with pytest.raises(CheckFailed, match="returned 3.0, expected 3"):
+        checks.expect_equal("n", 3.0, 3)
+    with pytest.raises(CheckFailed, match="returned 1, expected True"):
+        checks.expect_equal("b", 1, True)
     with pytest.raises(CheckFailed, match="off by one"):
         checks.expect_equal("n", 2, 3, {"off by one": 2})
 

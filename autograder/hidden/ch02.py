@@ -240,7 +240,8 @@ def _size_misconceptions(n, k, pad, stride, dilation):
         misc["padding goes on both sides: n + 2p, not n + p"] = (n + pad - span) // stride + 1
     if top % stride:
         misc["round down (floor): a kernel position must fit entirely"] = -(-top // stride) + 1
-        misc["use floor division //: the output size is a whole number"] = top / stride + 1
+    # a float, even 4.0, is the mark of true division
+    misc["use floor division //: the output size is a whole number"] = top / stride + 1
     if dilation > 1:
         misc["a dilated kernel spans d(k-1)+1 cells, not k"] = (n + 2 * pad - k) // stride + 1
         misc["a dilated kernel spans d(k-1)+1 cells, not d*k"] = (
