@@ -73,7 +73,7 @@ def test_reference_passes_the_value_checks(check, name, monkeypatch):
     # The reference is vectorized with window tricks and lives in autograder, which the
     # own-work check rightly rejects; switch that check off to test the values alone.
     monkeypatch.setattr(hidden, "own_work", lambda func, forbidden=(): None)
-    monkeypatch.setattr(hidden, "_names_used", lambda func: {"im2col"})
+    monkeypatch.setattr(hidden, "names_used", lambda func: {"im2col"})
     check(REFERENCE[name])
 
 

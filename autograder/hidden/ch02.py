@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
 import math
@@ -11,12 +10,13 @@ import numpy as np
 
 from autograder.checks import (
     CheckFailed,
-    _names_used,
     call,
     expect_array,
     expect_equal,
     expect_own_work,
     expect_raises,
+    names_used,
+    reference_helpers,
     signature,
 )
 from autograder.reference import ch02_padding_stride as ref
@@ -67,7 +67,7 @@ def own_work(func, forbidden=()):
     """``expect_own_work`` plus: no object from cnnkit/torch/scipy under any alias."""
     expect_own_work(func, forbidden)
     name = getattr(func, "__name__", "function")
-    for used in sorted(_names_used(func)):
+    for used in sorted(names_used(func)):
         obj = func.__globals__.get(used)
         package = _foreign(obj) if obj is not None else None
         if package:
@@ -81,22 +81,9 @@ def own_work(func, forbidden=()):
 HELPERS = {"pad2d": ref.pad2d, "conv_output_size": ref.conv_output_size, "im2col": ref.im2col}
 
 
-@contextlib.contextmanager
 def _alone(func, helpers):
-    """Temporarily replace the notebook's ``helpers`` (names) by the reference versions."""
-    namespace = getattr(func, "__globals__", None)
-    saved = {}
-    if namespace is not None:
-        for name in helpers:
-            obj = namespace.get(name)
-            if inspect.isfunction(obj) and obj.__module__ == func.__module__ and obj is not func:
-                saved[name] = obj
-                namespace[name] = HELPERS[name]
-    try:
-        yield
-    finally:
-        if namespace is not None:
-            namespace.update(saved)
+    """The notebook's ``helpers`` (names) swapped for the reference versions while grading."""
+    return reference_helpers(func, {name: HELPERS[name] for name in helpers})
 
 
 def graded_alone(*helpers, forbidden=None):
@@ -562,7 +549,7 @@ def conv_forward_naive_edge_cases(conv_forward_naive):
 def conv_forward_im2col_random(conv_forward_im2col):
     _conv_random(conv_forward_im2col, 1401, im2col_version=True)
     # Checked after the values, so that an unfinished stub reports NotImplementedError.
-    if "im2col" not in _names_used(conv_forward_im2col):
+    if "im2col" not in names_used(conv_forward_im2col):
         raise CheckFailed("conv_forward_im2col should call your im2col and one matrix product")
 
 

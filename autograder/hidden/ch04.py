@@ -6,7 +6,6 @@ import contextlib
 import copy
 import inspect
 import io
-import types
 import warnings
 
 import numpy as np
@@ -18,6 +17,7 @@ from autograder.checks import (
     expect_array,
     expect_own_work,
     expect_raises,
+    names_used,
     signature,
 )
 from autograder.reference import ch04_backpropagation as ref
@@ -60,25 +60,6 @@ def _ints(rng, shape, low=-4, high=4):
 # ----------------------------------------------------------------- own work
 
 
-def _code_names(func, depth=3, seen=None):
-    """Global and attribute names used by ``func`` and the notebook helpers it calls."""
-    seen = set() if seen is None else seen
-    if depth < 0 or func in seen or not inspect.isfunction(func):
-        return set()
-    seen.add(func)
-    names = set()
-    stack = [func.__code__]
-    while stack:
-        code = stack.pop()
-        names.update(code.co_names)
-        stack.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
-    for name in list(names):
-        helper = func.__globals__.get(name)
-        if inspect.isfunction(helper) and helper.__module__ == func.__module__:
-            names |= _code_names(helper, depth - 1, seen)
-    return names
-
-
 def _origin(obj):
     if inspect.ismodule(obj):
         return obj.__name__
@@ -94,7 +75,7 @@ def _own_work(func, forbidden=()):
     """
     expect_own_work(func, forbidden)
     name = getattr(func, "__name__", "function")
-    for used in sorted(_code_names(func)):
+    for used in sorted(names_used(func)):
         if used not in func.__globals__:
             continue
         origin = _origin(func.__globals__[used])

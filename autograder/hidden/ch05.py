@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
-import types
 
 import numpy as np
 
@@ -17,6 +15,8 @@ from autograder.checks import (
     expect_equal,
     expect_own_work,
     expect_raises,
+    names_used,
+    reference_helpers,
     signature,
 )
 from autograder.reference import ch05_lenet as ref
@@ -76,25 +76,6 @@ def _tuple(got):
 # --------------------------------------------------------------------------- own work
 
 
-def _code_names(func, depth=3, seen=None):
-    """Global and attribute names used by ``func`` and the notebook helpers it calls."""
-    seen = set() if seen is None else seen
-    if depth < 0 or func in seen or not inspect.isfunction(func):
-        return set()
-    seen.add(func)
-    names = set()
-    stack = [func.__code__]
-    while stack:
-        code = stack.pop()
-        names.update(code.co_names)
-        stack.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
-    for name in list(names):
-        helper = func.__globals__.get(name)
-        if inspect.isfunction(helper) and helper.__module__ == func.__module__:
-            names |= _code_names(helper, depth - 1, seen)
-    return names
-
-
 def _forbidden_origin(obj):
     """``"module.name"`` when ``obj`` is (an instance of) a forbidden object, else None."""
     if inspect.ismodule(obj) or inspect.isclass(obj) or inspect.isroutine(obj):
@@ -120,7 +101,7 @@ def own_work(func, forbidden=()):
     """``expect_own_work``, and no forbidden object reached under any alias."""
     expect_own_work(func, forbidden)
     label = getattr(func, "__name__", "function")
-    for used in sorted(_code_names(func)):
+    for used in sorted(names_used(func)):
         if used not in func.__globals__:
             continue
         origin = _forbidden_origin(func.__globals__[used])
@@ -144,22 +125,9 @@ HELPERS = {
 }
 
 
-@contextlib.contextmanager
 def _alone(func, helpers):
-    """Temporarily replace the notebook's ``helpers`` (names) by the reference versions."""
-    namespace = getattr(func, "__globals__", None)
-    saved = {}
-    if namespace is not None:
-        for name in helpers:
-            obj = namespace.get(name)
-            if inspect.isfunction(obj) and obj.__module__ == func.__module__ and obj is not func:
-                saved[name] = obj
-                namespace[name] = HELPERS[name]
-    try:
-        yield
-    finally:
-        if namespace is not None:
-            namespace.update(saved)
+    """The notebook's ``helpers`` (names) swapped for the reference versions while grading."""
+    return reference_helpers(func, {name: HELPERS[name] for name in helpers})
 
 
 def graded_alone(*helpers, forbidden=()):
