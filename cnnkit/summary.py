@@ -118,8 +118,8 @@ class Conv:
 
 
 @dataclass(frozen=True)
-class MaxPool:
-    """Max pooling; ``stride`` defaults to ``kernel``."""
+class _Pool:
+    """Fields shared by the pooling specs; ``stride`` defaults to ``kernel``."""
 
     kernel: int | tuple[int, int]
     stride: int | tuple[int, int] | None = None
@@ -128,13 +128,13 @@ class MaxPool:
 
 
 @dataclass(frozen=True)
-class AvgPool:
-    """Average pooling; ``stride`` defaults to ``kernel``."""
+class MaxPool(_Pool):
+    """Max pooling; ``stride`` defaults to ``kernel``."""
 
-    kernel: int | tuple[int, int]
-    stride: int | tuple[int, int] | None = None
-    pad: int | tuple[int, int] = 0
-    name: str | None = None
+
+@dataclass(frozen=True)
+class AvgPool(_Pool):
+    """Average pooling; ``stride`` defaults to ``kernel``."""
 
 
 @dataclass(frozen=True)
