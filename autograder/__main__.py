@@ -19,6 +19,7 @@ from pathlib import Path
 from autograder import build as build_mod
 from autograder import grade
 from autograder.course import DEFAULT_COURSE_DIR, NOTEBOOKS
+from autograder.sandbox import SandboxUnavailable
 
 
 def main(argv=None) -> int:
@@ -36,6 +37,12 @@ def main(argv=None) -> int:
     p.add_argument("chapters", nargs="*")
     p.add_argument("--student", action="append", help="only these students (repeatable)")
     p.add_argument("--timeout", type=float, default=900, help="seconds per submission")
+    p.add_argument(
+        "--unsandboxed",
+        action="store_true",
+        help="grade without the bubblewrap sandbox (student code gets your rights; "
+        "every report says so)",
+    )
 
     p = sub.add_parser("export", help="write grades as CSV")
     p.add_argument("--to", type=Path, default=Path("grades.csv"))
@@ -56,7 +63,17 @@ def main(argv=None) -> int:
             print(f"wrote {path}")
         return 0
     if args.command == "autograde":
-        outcomes = grade.autograde(course_dir, args.chapters or None, args.student, args.timeout)
+        try:
+            outcomes = grade.autograde(
+                course_dir,
+                args.chapters or None,
+                args.student,
+                args.timeout,
+                unsandboxed=args.unsandboxed,
+            )
+        except SandboxUnavailable as exc:
+            print(f"refusing to grade: {exc}", file=sys.stderr)
+            return 2
         failed = [o for o in outcomes if not o.ok]
         print(f"graded {len(outcomes) - len(failed)} of {len(outcomes)} submissions")
         return 1 if failed else 0

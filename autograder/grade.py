@@ -1,13 +1,16 @@
 """Instructor grading steps over an nbgrader course directory.
 
-nbgrader does the work; this module runs it one submission at a time, in its own
-process with a time limit, so a broken or malicious notebook (invalid JSON, a
-duplicated grade cell, a kernel that dies or never returns) is reported and skipped
-while every other submission is still graded.
+nbgrader keeps the gradebook, and this module runs it one submission at a time, in its
+own process with a time limit. Before nbgrader sees a submission, ``stage`` rebuilds it
+from the instructor's source with only the student's answers taken over, so invalid
+JSON, duplicated, edited or deleted cells and tampered metadata cannot change what is
+graded. During grading the student's code runs in a bubblewrap sandbox and every check
+runs in the judge (``judged_execute.py``).
 """
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 import shutil
@@ -15,9 +18,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
 from autograder.course import run_nbgrader
+from autograder.sandbox import check_available
 
 
 @dataclass
@@ -189,6 +194,154 @@ def release_names(course_dir: Path, assignment: str) -> list[str]:
     return sorted(p.name for p in source.glob("*.ipynb"))
 
 
+STAGED = ".staged"  # the reconstructed submissions nbgrader reads, inside the course dir
+
+
+def _text(source) -> str:
+    if isinstance(source, list):
+        return "".join(str(s) for s in source)
+    return source if isinstance(source, str) else ""
+
+
+def read_submitted(path: Path) -> tuple[list, list[str]]:
+    """The cells of a submitted notebook as plain dicts, and what was wrong with it."""
+    notes = []
+    try:
+        data = json.loads(Path(path).read_bytes().decode("utf-8"))
+        cells = data["cells"]
+        if not isinstance(cells, list):
+            raise TypeError("cells is not a list")
+    except Exception as exc:
+        return [], [
+            f"{Path(path).name} is not a readable notebook ({type(exc).__name__}); graded as blank"
+        ]
+    cells = [c for c in cells if isinstance(c, dict)]
+    return cells, notes
+
+
+def reconstruct(source_nb, submitted_cells: list) -> tuple[nbformat.NotebookNode, list[str]]:
+    """The notebook to grade: the source's cells, with only the student's answers taken over.
+
+    Every locked, test and text cell, all metadata and the kernelspec come from the
+    instructor's source. From the submission come only the sources of its solution cells
+    (matched by grade id, or by cell id when the metadata was tampered with; the first
+    copy wins) and the cells the student added (placed after the cell they followed,
+    their metadata dropped). A solution cell the student deleted gets its release stub
+    back. So edited, deleted or duplicated cells, tampered points and a wrong kernel
+    cannot change what is graded.
+    """
+    notes = []
+    by_grade_id, by_cell_id = {}, {}
+    for cell in source_nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id:
+            by_grade_id[grade_id] = cell
+        if cell.get("id"):
+            by_cell_id[cell["id"]] = cell
+    answers: dict[str, str] = {}
+    extras: dict[str | None, list] = {}
+    anchor = None
+    seen = set()
+    for cell in submitted_cells:
+        metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        meta = metadata.get("nbgrader")
+        grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+        target = by_grade_id.get(grade_id) if isinstance(grade_id, str) else None
+        if target is None and isinstance(cell.get("id"), str):
+            target = by_cell_id.get(cell["id"])
+        if target is None:
+            if meta:
+                notes.append("a cell with unknown grading metadata was graded as a plain cell")
+            kind = cell.get("cell_type")
+            if kind in ("code", "markdown"):
+                extras.setdefault(anchor, []).append((kind, _text(cell.get("source"))))
+            continue
+        key = target.get("id")
+        anchor = key
+        if key in seen:
+            notes.append(f"cell {key!r} appears more than once; the first copy was graded")
+            continue
+        seen.add(key)
+        target_meta = target.metadata.get("nbgrader", {})
+        if target_meta.get("solution") and cell.get("cell_type") == target.cell_type:
+            answers[target_meta["grade_id"]] = _text(cell.get("source"))
+    missing = [
+        g
+        for g, c in by_grade_id.items()
+        if c.metadata["nbgrader"].get("solution") and g not in answers
+    ]
+    if missing and submitted_cells:
+        notes.append(f"solution cells missing from the submission: {', '.join(missing)}")
+    out = nbformat.v4.new_notebook(metadata=copy.deepcopy(source_nb.metadata))
+
+    def add_extras(key):
+        for i, (kind, text) in enumerate(extras.get(key, [])):
+            new = (
+                nbformat.v4.new_code_cell(text)
+                if kind == "code"
+                else nbformat.v4.new_markdown_cell(text)
+            )
+            new["id"] = f"added-{len(out.cells):03d}-{i}"
+            out.cells.append(new)
+
+    add_extras(None)
+    for cell in source_nb.cells:
+        new = copy.deepcopy(cell)
+        meta = new.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            new.source = answers.get(meta["grade_id"], _stub(cell))
+        out.cells.append(new)
+        add_extras(cell.get("id"))
+    return out, notes
+
+
+def _stub(cell) -> str:
+    """The release version of a solution cell (what students start from), by nbgrader."""
+    from nbgrader.preprocessors import ClearSolutions
+
+    clear = ClearSolutions(
+        code_stub={"python": "# YOUR CODE HERE\nraise NotImplementedError()"},
+        text_stub="YOUR ANSWER HERE",
+    )
+    stubbed, _ = clear.preprocess_cell(copy.deepcopy(cell), {"language": "python"}, 0)
+    return stubbed.source
+
+
+def stage(course_dir: Path, student: str, assignment: str) -> list[str]:
+    """Write the reconstructed submission under ``.staged/``; returns notes for the report."""
+    course_dir = Path(course_dir)
+    original = course_dir / "submitted" / student / assignment
+    target = course_dir / STAGED / student / assignment
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    notes = []
+    names = release_names(course_dir, assignment)
+    present = sorted(p.name for p in original.glob("*.ipynb"))
+    for name in names:
+        path = original / name
+        if not path.exists():
+            others = [p for p in present if p not in names]
+            if len(others) == 1 and len(names) == 1:
+                path = original / others[0]
+                notes.append(f"{others[0]} was graded as {name} (renamed notebook)")
+            else:
+                notes.append(f"missing {name}; graded as blank")
+        cells, problems = read_submitted(path) if path.exists() else ([], [])
+        notes += problems
+        source_nb = nbformat.read(course_dir / "source" / assignment / name, as_version=4)
+        nb, more = reconstruct(source_nb, cells)
+        notes += more
+        nbformat.write(nb, target / name)
+    extra = [p for p in present if p not in names and not any("renamed" in n for n in notes)]
+    if extra:
+        notes.append(f"extra notebooks not graded: {', '.join(extra)}")
+    stamp = original / "timestamp.txt"
+    if stamp.is_file() and stamp.stat().st_size < 200:
+        shutil.copy2(stamp, target / "timestamp.txt")
+    return notes
+
+
 def autograde(
     course_dir: Path,
     chapters=None,
@@ -196,28 +349,44 @@ def autograde(
     timeout: float = 900,
     course_id: str = "cnn-course",
     log=print,
+    unsandboxed: bool = False,
+    cell_timeout: float | None = None,
 ) -> list[Outcome]:
-    """Autograde every submission, each in its own nbgrader process."""
+    """Autograde every submission, each in its own nbgrader process.
+
+    Student code runs in the bubblewrap sandbox; without one this raises
+    ``SandboxUnavailable`` unless ``unsandboxed`` is set, and every report says so.
+    """
     course_dir = Path(course_dir).resolve()
+    if not unsandboxed:
+        check_available()
     backup_gradebook(course_dir)
     outcomes = []
+    extra = ["--JudgedExecute.unsandboxed=True"] if unsandboxed else []
+    if cell_timeout is not None:
+        extra += [
+            f"--JudgedExecute.cell_timeout={cell_timeout}",
+            f"--JudgedExecute.check_timeout={cell_timeout}",
+        ]
+    warning = "UNSANDBOXED: student code ran with the grader's rights" if unsandboxed else ""
     for student, assignment in submissions(course_dir, chapters, students):
-        sub_dir = course_dir / "submitted" / student / assignment
-        problem = precheck(sub_dir, release_names(course_dir, assignment))
-        if problem:
-            outcomes.append(Outcome(student, assignment, False, message=problem))
-            log(f"SKIP  {student}/{assignment}: {problem}")
-            continue
+        notes = stage(course_dir, student, assignment)
         snapshot = _read_gradebook(course_dir)
         result = run_nbgrader(
-            ["autograde", assignment, f"--student={student}", "--force", "--create"],
+            [
+                "autograde",
+                assignment,
+                f"--student={student}",
+                "--force",
+                "--create",
+                f"--CourseDirectory.submitted_directory={STAGED}",
+                *extra,
+            ],
             course_dir,
             timeout=timeout,
         )
         damage = _gradebook_damage(course_dir, snapshot, course_id)
         if damage:
-            # The submission's code reached the gradebook (deleted or rewrote it):
-            # put the earlier grades back and do not trust this run.
             (course_dir / "gradebook.db").write_bytes(snapshot)
             outcomes.append(Outcome(student, assignment, False, message=damage))
             log(f"FAIL  {student}/{assignment}: {damage}; gradebook restored")
@@ -236,9 +405,13 @@ def autograde(
         flags = [
             flag
             for name in release_names(course_dir, assignment)
-            for flag in suspicious_code(sub_dir / name)
+            for flag in suspicious_code(course_dir / STAGED / student / assignment / name)
         ]
-        note = "review by hand: " + "; ".join(flags) if flags else ""
+        if flags:
+            notes.append("review by hand: " + "; ".join(flags))
+        if warning:
+            notes.insert(0, warning)
+        note = "; ".join(notes)
         outcomes.append(Outcome(student, assignment, True, score, max_score, note))
         log(
             f"OK    {student}/{assignment}: {score:g} / {max_score:g}"

@@ -4,6 +4,17 @@ The instructor commands in ``python -m autograder`` pass this file to every nbgr
 call, with the course directory as ``CourseDirectory.root``; see README.md.
 """
 
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
+)
+
+from autograder.judged_execute import JudgedExecute
+
 c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this file)
 
 c.CourseDirectory.course_id = "cnn-course"
@@ -12,10 +23,23 @@ c.CourseDirectory.course_id = "cnn-course"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
+# Grading: nbgrader's own steps, except that execution is the judge's. Student cells run
+# in a bubblewrap sandbox, test cells in the judge (see autograder/judged_execute.py),
+# so a grade cell's outputs, and so its score, come from the judge alone.
+c.Autograde.autograde_preprocessors = [
+    JudgedExecute,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+
 # Per-cell limit during autograding; chapter notebooks keep graded work in
 # small cells and switch long demos to a short mode under NBGRADER_EXECUTION.
-c.Execute.timeout = 120
-c.Execute.interrupt_on_timeout = True
+c.JudgedExecute.cell_timeout = 120
+c.JudgedExecute.check_timeout = 300
 
 # A runaway print loop in a submission must not bloat the gradebook or feedback.
 c.LimitOutput.max_lines = 200

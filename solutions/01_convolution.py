@@ -21,7 +21,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from autograder.checks import call, expect_array, expect_equal, expect_raises
+from cnnkit.checks import call, expect_array, expect_equal, expect_raises
 from cnnkit.images import sample_photo, step_image
 from cnnkit.plots import plot_signal, show_images, show_worked_example
 from cnnkit.widgets import kernel_playground

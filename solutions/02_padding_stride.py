@@ -31,12 +31,12 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from autograder.checks import call, expect_array, expect_equal, expect_raises, expect_shape
 from cnnkit.arithmetic_widget import (
     conv_arithmetic_explorer,
     conv_arithmetic_figure,
     conv_arithmetic_gallery,
 )
+from cnnkit.checks import call, expect_array, expect_equal, expect_raises, expect_shape
 from cnnkit.plots import draw_matrix, show_worked_example
 
 np.set_printoptions(precision=4, suppress=True)

@@ -30,7 +30,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from numpy.lib.stride_tricks import sliding_window_view
 
-from autograder.checks import call, expect_array, expect_equal, expect_raises, expect_shape
+from cnnkit.checks import call, expect_array, expect_equal, expect_raises, expect_shape
 from cnnkit.data import load_fashion_mnist
 from cnnkit.gradcheck import numerical_gradient, rel_error
 from cnnkit.images import sample_photo

@@ -29,7 +29,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from autograder.checks import call, expect_array, expect_raises
+from cnnkit.checks import call, expect_array, expect_raises
 from cnnkit.plots import draw_matrix
 
 np.set_printoptions(precision=4, suppress=True)

@@ -45,7 +45,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from autograder.checks import call, expect_array, expect_equal, expect_raises
+from cnnkit.checks import call, expect_array, expect_equal, expect_raises
 from cnnkit.data import FASHION_MNIST_CLASSES, load_fashion_mnist
 from cnnkit.metrics import confusion_matrix, plot_confusion_matrix
 from cnnkit.modules import Conv2d, Flatten, Linear, MaxPool2d, ReLU

@@ -39,7 +39,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from autograder.checks import call, expect_array, expect_equal, expect_raises
+from cnnkit.checks import call, expect_array, expect_equal, expect_raises
 from cnnkit.plots import draw_matrix
 
 np.set_printoptions(precision=4, suppress=True)

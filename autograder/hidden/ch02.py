@@ -20,6 +20,7 @@ from autograder.checks import (
     signature,
 )
 from autograder.reference import ch02_padding_stride as ref
+from autograder.static import static_view
 
 # Library calls that would skip a convolution exercise (NumPy, SciPy, PyTorch, cnnkit).
 CONV_LIBRARY = (
@@ -68,7 +69,7 @@ def own_work(func, forbidden=()):
     expect_own_work(func, forbidden)
     name = getattr(func, "__name__", "function")
     for used in sorted(names_used(func)):
-        obj = func.__globals__.get(used)
+        obj = static_view(func).__globals__.get(used)
         package = _foreign(obj) if obj is not None else None
         if package:
             raise CheckFailed(

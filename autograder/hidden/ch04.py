@@ -21,6 +21,7 @@ from autograder.checks import (
     signature,
 )
 from autograder.reference import ch04_backpropagation as ref
+from autograder.static import static_view
 
 # Names whose use would skip an exercise (the student's own notebook functions of the same
 # name are allowed by expect_own_work).
@@ -76,9 +77,9 @@ def _own_work(func, forbidden=()):
     expect_own_work(func, forbidden)
     name = getattr(func, "__name__", "function")
     for used in sorted(names_used(func)):
-        if used not in func.__globals__:
+        if used not in static_view(func).__globals__:
             continue
-        origin = _origin(func.__globals__[used])
+        origin = _origin(static_view(func).__globals__[used])
         if origin in ALLOWED_MODULES:
             continue
         if any(origin == p or origin.startswith(p + ".") for p in FORBIDDEN_PACKAGES):

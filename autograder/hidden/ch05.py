@@ -20,6 +20,7 @@ from autograder.checks import (
     signature,
 )
 from autograder.reference import ch05_lenet as ref
+from autograder.static import static_view
 
 # cnnkit.summary counts every layer of a network: the counting exercises must not use it.
 SUMMARY_TOOL = (
@@ -102,9 +103,9 @@ def own_work(func, forbidden=()):
     expect_own_work(func, forbidden)
     label = getattr(func, "__name__", "function")
     for used in sorted(names_used(func)):
-        if used not in func.__globals__:
+        if used not in static_view(func).__globals__:
             continue
-        origin = _forbidden_origin(func.__globals__[used])
+        origin = _forbidden_origin(static_view(func).__globals__[used])
         if origin:
             raise CheckFailed(
                 f"{label} uses {used} ({origin}); this exercise asks you to write it yourself"
