@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # The course's one entry point.
 #
-#   ./course.sh                 set up (first time only) and open JupyterLab on notebooks/
+#   ./course.sh                 set up (first time only) and open JupyterLab on work/
 #   ./course.sh setup           set up only, for scripts
 #   ./course.sh test            set up with test tools, then run the whole test suite
 #   ./course.sh lab [ARGS...]   open JupyterLab, passing ARGS on (e.g. --no-browser --port 8890)
+#   ./course.sh release [DIR]   write the student release (notebooks + cnnkit, no answers)
 #
 # Setup is idempotent: a local virtual environment in .venv/, reinstalled only when
-# pyproject.toml changes; on Debian/Ubuntu with root or sudo it also installs the
-# Fashion-MNIST package (real data without a download) and, for the tests, Chromium.
+# pyproject.toml changes. It installs the student side only (cnnkit); the instructor
+# side (autograder/) runs from this folder and is never importable from a notebook.
+# On Debian/Ubuntu with root or sudo it also installs the Fashion-MNIST package (real
+# data without a download), bubblewrap (the grading sandbox) and, for the tests, Chromium.
+# Your work lives in work/: copies of notebooks/, never overwritten by an update.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -57,7 +61,15 @@ setup() {
     rm -f "$VENV"/.installed-*
     touch "$stamp"
   fi
-  apt_install dataset-fashion-mnist
+  apt_install dataset-fashion-mnist bubblewrap
+}
+
+workspace() {
+  # Students work on copies: a course update (git pull) never touches their answers.
+  mkdir -p work
+  for nb in notebooks/*.ipynb; do
+    [ -e "work/$(basename "$nb")" ] || cp "$nb" work/
+  done
 }
 
 setup_test_tools() {
@@ -85,11 +97,16 @@ case "$command" in
     setup "" ;;
   run|lab)
     setup ""
-    say "starting JupyterLab on notebooks/ (Ctrl-C to stop)"
+    workspace
+    say "starting JupyterLab on work/ (Ctrl-C to stop)"
     export PATH="$PWD/$VENV/bin:$PATH"
     root_flag=()
     [ "$(id -u)" = 0 ] && root_flag=(--allow-root)
-    exec jupyter lab --ServerApp.root_dir="$PWD/notebooks" "${root_flag[@]}" "$@" ;;
+    exec jupyter lab --ServerApp.root_dir="$PWD/work" "${root_flag[@]}" "$@" ;;
+  release)
+    setup ""
+    export PATH="$PWD/$VENV/bin:$PATH"
+    exec python -m autograder release --out "${1:-student-release}" ;;
   test)
     setup dev
     setup_test_tools
@@ -99,5 +116,5 @@ case "$command" in
     say "tests"
     exec python -m pytest "$@" ;;
   *)
-    sed -n '2,12p' "$0"; exit 2 ;;
+    sed -n '2,17p' "$0"; exit 2 ;;
 esac

@@ -1,6 +1,7 @@
 """Instructor commands: ``python -m autograder <command>``.
 
     build      solutions/*.py → course/source → nbgrader generate_assignment → notebooks/
+    release    the student release: notebooks + cnnkit + a student install, no answers
     autograde  grade every course/submitted/<student>/<chapter>/ (one process each)
     export     total scores to CSV (nbgrader's exporter) and one row per check
     feedback   feedback HTML under course/feedback/
@@ -33,6 +34,9 @@ def main(argv=None) -> int:
     p.add_argument("chapters", nargs="*", help="e.g. 01_convolution (default: all)")
     p.add_argument("--out", type=Path, default=NOTEBOOKS, help="where student notebooks go")
 
+    p = sub.add_parser("release", help="write the student release (notebooks + cnnkit) to a folder")
+    p.add_argument("--out", type=Path, default=Path("student-release"))
+
     p = sub.add_parser("autograde", help="autograde all submissions")
     p.add_argument("chapters", nargs="*")
     p.add_argument("--student", action="append", help="only these students (repeatable)")
@@ -61,6 +65,11 @@ def main(argv=None) -> int:
     if args.command == "build":
         for path in build_mod.build(course_dir, args.chapters or None, out_dir=args.out):
             print(f"wrote {path}")
+        return 0
+    if args.command == "release":
+        from autograder.release import make_release
+
+        print(f"wrote the student release to {make_release(args.out, course_dir)}")
         return 0
     if args.command == "autograde":
         try:

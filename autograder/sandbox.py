@@ -48,7 +48,9 @@ class Limits:
     cpu_seconds: int = 900
     file_size: int = 64 << 20  # largest file it may write, bytes
     scratch_size: int = 256 << 20  # the whole tmpfs, bytes
-    uid: int = 65534  # an unprivileged user id (nobody)
+    # An unprivileged user id of its own: the process limit counts per uid, so two sandboxes
+    # graded side by side (or a fork storm left by the previous one) must not share one.
+    uid: int = field(default_factory=lambda: 61000 + os.getpid() % 4000)
 
 
 @dataclass

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 HONEST_DOUBLE = "def double(x):\n    return 2 * x\n"
 HONEST_FLIP = "def flip(X):\n    return X[::-1, ::-1]\n"
@@ -42,8 +42,13 @@ def _by_id(nb, grade_id):
 
 
 def _code_cell(source):
-    return {"cell_type": "code", "metadata": {}, "source": source, "outputs": [],
-            "execution_count": None}
+    return {
+        "cell_type": "code",
+        "metadata": {},
+        "source": source,
+        "outputs": [],
+        "execution_count": None,
+    }
 
 
 def answers(double=HONEST_DOUBLE, flip=HONEST_FLIP, extra_after=None, extra_first=None):
@@ -161,7 +166,9 @@ import os, sys
 os.makedirs('fake/autograder/hidden', exist_ok=True)
 for path in ('fake/autograder/__init__.py', 'fake/autograder/hidden/__init__.py'):
     open(path, 'w').write('')
-open('fake/autograder/checks.py', 'w').write('def __getattr__(n):\\n    return lambda *a, **k: None\\n')
+open('fake/autograder/checks.py', 'w').write(
+    'def __getattr__(n):\\n    return lambda *a, **k: None\\n'
+)
 sys.path.insert(0, 'fake')
 """
 READ_SOLUTIONS = """
@@ -172,7 +179,8 @@ assert not found, found
 """
 COPY_OTHER = """
 import glob, json
-others = glob.glob('../../*/01_guard/*.ipynb') + glob.glob('/**/submitted/**/*.ipynb', recursive=True)
+others = glob.glob('../../*/01_guard/*.ipynb')
+others += glob.glob('/**/submitted/**/*.ipynb', recursive=True)
 assert not others, others
 """
 WRITE_GRADEBOOK = """
@@ -301,10 +309,26 @@ STACK_PEEK = (
     "            if k in ('want', 'expected'):\n                return v\n"
     "    raise NotImplementedError\n"
 )
-PATCH_BUILTINS = "import builtins\nbuiltins.isinstance = lambda *a: True\nbuiltins.len = lambda x: 0\n"
+PATCH_BUILTINS = (
+    "import builtins\nbuiltins.isinstance = lambda *a: True\nbuiltins.len = lambda x: 0\n"
+)
 SYS_MODULES = "import sys, types\nsys.modules['numpy'] = types.ModuleType('numpy')\n"
-KILL_INIT = "import os, signal\nfor pid in (1, os.getppid()):\n    try:\n        os.kill(pid, signal.SIGKILL)\n    except OSError:\n        pass\n"
-CHANNEL_GARBAGE = "import os\nfor fd in range(3, 20):\n    try:\n        os.write(fd, b'\\xff' * 64)\n    except OSError:\n        pass\n"
+KILL_INIT = """
+import os, signal
+for pid in (1, os.getppid()):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+"""
+CHANNEL_GARBAGE = """
+import os
+for fd in range(3, 20):
+    try:
+        os.write(fd, b'\\xff' * 64)
+    except OSError:
+        pass
+"""
 CHANNEL_FORGE = """
 import json, os, struct
 message = json.dumps({"op": "result", "value": 42, "error": None}).encode()
@@ -332,7 +356,11 @@ def cases(port: int) -> list[Case]:
         Case("input_transformer", blank, blank_attack(INPUT_TRANSFORMER)),
         Case("ast_transformer", blank, blank_attack(AST_TRANSFORMER)),
         Case("settrace", blank, blank_attack(SETTRACE)),
-        Case("patch_numpy_wrong_flip", 3, answers(flip="def flip(X):\n    return X\n", extra_first=PATCH_NUMPY)),
+        Case(
+            "patch_numpy_wrong_flip",
+            3,
+            answers(flip="def flip(X):\n    return X\n", extra_first=PATCH_NUMPY),
+        ),
         Case("patch_checks", blank, blank_attack(PATCH_CHECKS)),
         Case("fake_autograder_module", blank, blank_attack(FAKE_AUTOGRADER)),
         Case("detects_nbgrader_execution", blank, blank_attack(DETECT_GRADING)),
@@ -390,6 +418,6 @@ def cases(port: int) -> list[Case]:
         Case("tampered_points", honest, edited(_points)),
         Case("solution_marked_as_grade", honest, edited(_grade_solution)),
         Case("wrong_kernelspec", honest, edited(_kernelspec)),
-        Case("renamed_solution_cell", 2, edited(_rename_solution)),
+        Case("renamed_solution_cell", honest, edited(_rename_solution)),
         Case("solution_cell_made_markdown", 3, edited(_markdown_solution)),
     ]
