@@ -59,19 +59,19 @@ def free_names(node) -> set:
     return loads - stores - BUILTINS
 
 
-def slice_fixtures(locked_sources: list[str], test_source: str) -> tuple[str, set]:
-    """The locked statements a test needs, as one source text, and the names still free.
+def slice_statements(sources: list[str], needed: set) -> tuple[str, set]:
+    """The top-level statements of ``sources`` that bind ``needed``, and what they need.
 
-    ``locked_sources`` are the locked code cells before the test, in order. The names
-    still free are the student's: the judge asks the sandbox for them.
+    Walks back from the end: a statement that binds (or changes) a needed name is kept,
+    and the names it reads become needed in turn. Returns the kept statements, in order,
+    as one source text, and the names nothing in ``sources`` binds.
     """
     statements = []
-    for source in locked_sources:
+    for source in sources:
         tree = parse_cell(source)
         if tree is not None:
             statements.extend(tree.body)
-    test = parse_cell(test_source)
-    needed = free_names(test) if test is not None else set()
+    needed = set(needed)
     chosen = []
     for node in reversed(statements):
         binds, changes = _bound(node)
@@ -81,5 +81,14 @@ def slice_fixtures(locked_sources: list[str], test_source: str) -> tuple[str, se
         needed -= binds
         needed |= free_names(node) | changes
     chosen.reverse()
-    module = ast.Module(body=chosen, type_ignores=[])
-    return ast.unparse(module), needed
+    return ast.unparse(ast.Module(body=chosen, type_ignores=[])), needed
+
+
+def slice_fixtures(locked_sources: list[str], test_source: str) -> tuple[str, set]:
+    """The locked statements a test needs, as one source text, and the names still free.
+
+    ``locked_sources`` are the locked code cells before the test, in order. The names
+    still free are the student's: the judge asks the sandbox for them.
+    """
+    test = parse_cell(test_source)
+    return slice_statements(locked_sources, free_names(test) if test is not None else set())

@@ -138,6 +138,12 @@ class Runner:
                 raise RuntimeError("the judge did not answer the callback")
             if reply.get("error"):
                 raise _rebuild(reply["error"])
+            if reply.get("args") is not None:
+                for original, changed in zip(args, wire.decode(reply["args"]), strict=False):
+                    wire.restore(original, changed)
+                for key, changed in wire.decode(reply.get("kwargs", {"$dict": []})).items():
+                    if key in kwargs:
+                        wire.restore(kwargs[key], changed)
             return wire.decode(reply.get("value"))
 
         return judge_function
