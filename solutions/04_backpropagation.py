@@ -135,6 +135,8 @@ def relu_backward(dout, cache):
     """
     ### BEGIN SOLUTION
     X = cache
+    if np.shape(dout) != np.shape(X):
+        raise ValueError(f"dout must have the shape of X {np.shape(X)}, got {np.shape(dout)}")
     return dout * (X > 0)
     ### END SOLUTION
 
@@ -214,6 +216,8 @@ def sigmoid_backward(dout, cache):
     """
     ### BEGIN SOLUTION
     out = cache
+    if np.shape(dout) != np.shape(out):
+        raise ValueError(f"dout must have the shape of out {np.shape(out)}, got {np.shape(dout)}")
     return dout * out * (1.0 - out)
     ### END SOLUTION
 
@@ -665,6 +669,8 @@ def conv2d_forward(X, W, b, stride=1, pad=0):
     C_out, C_in, kH, kW = W.shape
     if C_in != C or b.shape != (C_out,):
         raise ValueError(f"shapes do not fit: X {X.shape}, W {W.shape}, b {b.shape}")
+    if kH > H + 2 * pad or kW > Wd + 2 * pad:
+        raise ValueError(f"a {kH}x{kW} kernel does not fit in {H}x{Wd} padded by {pad}")
     Xp = np.pad(X, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     Ho = (H + 2 * pad - kH) // stride + 1
     Wo = (Wd + 2 * pad - kW) // stride + 1

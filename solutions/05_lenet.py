@@ -453,6 +453,11 @@ def layer_table(layers, input_shape):
                 raise ValueError(f"a {kind} layer needs a (C, H, W) input, got {shape}")
             C, H, W = shape
             if kind == "conv":
+                if len(spec) not in (3, 5):
+                    raise ValueError(
+                        f"a conv layer is ('conv', C_out, k) or ('conv', C_out, k, stride, pad), "
+                        f"got {spec!r}"
+                    )
                 C_out, k = spec[1], spec[2]
                 s, p = (spec[3], spec[4]) if len(spec) == 5 else (1, 0)
                 if k > H + 2 * p or k > W + 2 * p:
@@ -760,6 +765,8 @@ def softmax_cross_entropy(scores, y):
     scores = np.asarray(scores)
     y = np.asarray(y)
     N, K = scores.shape
+    if not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"y must hold integer class labels, got dtype {y.dtype}")
     if y.shape != (N,) or y.min() < 0 or y.max() >= K:
         raise ValueError(f"y must hold {N} labels in 0..{K - 1}, got {y!r}")
     shifted = scores - scores.max(axis=1, keepdims=True)

@@ -292,11 +292,12 @@ print("with a ReLU in between, still the same?             ", np.allclose(with_r
 # %%
 def pair(value):
     """An int or a pair (height, width), returned as a tuple of two values."""
-    if isinstance(value, (tuple, list)):
-        if len(value) != 2:
-            raise ValueError(f"expected an int or a pair (height, width), got {value!r}")
-        return tuple(value)
-    return (value, value)
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(values) != 2 or not all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values
+    ):
+        raise ValueError(f"expected an int or a pair of ints (height, width), got {value!r}")
+    return tuple(int(v) for v in values)
 
 
 # %% nbgrader={"solution": true, "grade_id": "conv_cost"}

@@ -29,8 +29,17 @@ def run_as_notebook(source: str, base: dict | None = None, **names) -> dict:
 
 
 def module_as_notebook(module: types.ModuleType) -> dict:
-    """A module's source run as notebook code: its functions become the student's own."""
-    return run_as_notebook(Path(module.__file__).read_text())
+    """A module's source run as notebook code: its functions become the student's own.
+
+    A reference module takes its answers from the solution notebook, so the names those
+    answers use (imports, provided helpers) join the namespace, as in the notebook.
+    """
+    ns = run_as_notebook(Path(module.__file__).read_text())
+    for value in list(ns.values()):
+        if isinstance(value, types.FunctionType) and value.__globals__ is not ns:
+            for name, obj in value.__globals__.items():
+                ns.setdefault(name, obj)
+    return ns
 
 
 def solution_namespace(chapter: str) -> dict:
