@@ -55,33 +55,6 @@ def submissions(course_dir: Path, chapters=None, students=None) -> list[tuple[st
     return pairs
 
 
-def precheck(submission_dir: Path, expected: list[str]) -> str | None:
-    """Return why a submission cannot be graded as it stands, or None if it looks sound.
-
-    Catches, before nbgrader starts, what would otherwise surface as a traceback in
-    the middle of a run: unreadable notebooks and grade cells that appear twice.
-    """
-    for name in expected:
-        path = submission_dir / name
-        if not path.exists():
-            return f"missing {name}"
-        try:
-            nb = json.loads(path.read_text(encoding="utf-8"))
-            cells = nb["cells"]
-        except Exception as exc:
-            return f"{name} is not a readable notebook ({type(exc).__name__}: {exc})"
-        ids = [
-            (c.get("metadata") or {}).get("nbgrader", {}).get("grade_id")
-            for c in cells
-            if isinstance(c, dict)
-        ]
-        ids = [i for i in ids if i]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            return f"{name} has duplicated grade cells {dupes} (copied cells?)"
-    return None
-
-
 def _score(course_dir: Path, course_id: str, assignment: str, student: str):
     with Gradebook(db_url(course_dir), course_id) as gb:
         sub = gb.find_submission(assignment, student)

@@ -36,7 +36,7 @@ from autograder.fixtures import slice_fixtures
 from autograder.judge import Kernel, KernelDied, StudentFunction
 from autograder.sandbox import Limits, Sandbox, check_available
 
-WRAP = 96
+WRAP = 72
 UNSANDBOXED_NOTE = (
     "**Graded without a sandbox** (`--unsandboxed`): the student's code ran with the "
     "grader's rights. Treat these scores with care."
@@ -44,15 +44,20 @@ UNSANDBOXED_NOTE = (
 
 
 def error_output(ename: str, message: str) -> dict:
-    """One error output carrying only a message, wrapped so that all of it can be read."""
+    """One error output carrying only a message, wrapped so that all of it can be read.
+
+    nbgrader's feedback page shows an error's traceback in a fixed-width box of about 75
+    characters and cuts what is longer, so the lines are wrapped here, name included.
+    """
     lines = []
-    for paragraph in str(message).splitlines() or [""]:
-        lines.extend(textwrap.wrap(paragraph, WRAP, break_long_words=True) or [""])
+    for i, paragraph in enumerate(str(message).splitlines() or [""]):
+        text = f"{ename}: {paragraph}" if i == 0 else paragraph
+        lines.extend(textwrap.wrap(text, WRAP, break_long_words=True) or [""])
     return {
         "output_type": "error",
         "ename": ename,
-        "evalue": "\n".join(lines),
-        "traceback": [f"{ename}: {lines[0]}", *lines[1:]],
+        "evalue": str(message),
+        "traceback": lines,
     }
 
 
@@ -183,6 +188,7 @@ def clean_outputs(outputs) -> list:
         elif kind == "error":
             trace = out.get("traceback")
             trace = [str(t)[:2000] for t in trace[:60]] if isinstance(trace, list) else []
+            trace = [w for t in trace for w in (textwrap.wrap(t, WRAP) or [""])]
             clean.append(
                 {
                     "output_type": "error",
@@ -197,6 +203,22 @@ def clean_outputs(outputs) -> list:
 def is_hidden(source: str) -> bool:
     """Whether a test cell holds hidden tests (never sent to the student's process)."""
     return "BEGIN HIDDEN TESTS" in source or "autograder" in source
+
+
+def without_hidden_tests(source: str) -> str:
+    """A hidden test cell as the feedback shows it: its visible lines, no hidden code."""
+    kept, inside = [], False
+    for line in source.splitlines():
+        if "### BEGIN HIDDEN TESTS" in line:
+            inside = True
+            continue
+        if "### END HIDDEN TESTS" in line:
+            inside = False
+            continue
+        if not inside:
+            kept.append(line)
+    kept.append("# Hidden tests: run by the grader; the result is below.")
+    return "\n".join(kept)
 
 
 def _printed(buffer: io.StringIO) -> list[dict]:
@@ -285,6 +307,9 @@ class JudgedExecute(NbGraderPreprocessor):
                     # Run it in the kernel too, for the names later cells use; what it
                     # prints or raises there counts for nothing.
                     session.run_student_cell(source)
+                else:
+                    # The graded notebook (and so the feedback) keeps the result only.
+                    cell.source = without_hidden_tests(source)
             elif is_grade(cell) and not is_solution(cell):
                 cell.outputs = [
                     nbformat.from_dict(error_output("CheckFailed", "unknown test cell: not graded"))

@@ -210,3 +210,58 @@ def test_gradebook_holds_the_judges_scores(corpus):
             for assignment in gb.assignments:
                 for sub in assignment.submissions:
                     assert 0 <= sub.score <= 5
+
+
+FEEDBACK_STUDENTS = ("c_blank", "c_loop_in_function", "c_only_double", "c_exit_in_function")
+SECRETS = ("SECRET-GUARD", "default_rng(77)", "_rng", "Traceback (most recent", "/tmp/", "/work/")
+
+
+@pytest.fixture(scope="module")
+def feedback_html(corpus):
+    pages = {}
+    for student in FEEDBACK_STUDENTS:
+        course_dir = corpus["course_dirs"][corpus["half_of"][student]]
+        outcomes = grade.feedback(course_dir, students=[student], log=lambda *a: None)
+        assert outcomes and all(o.ok for o in outcomes), [o.message for o in outcomes]
+        pages[student] = course_dir / "feedback" / student / CHAPTER / f"{CHAPTER}.html"
+    return pages
+
+
+def test_feedback_names_the_problem_and_shows_nothing_else(feedback_html):
+    for student, path in feedback_html.items():
+        html = path.read_text()
+        for secret in SECRETS:
+            assert secret not in html, (student, secret)
+
+    def text(student):  # messages are wrapped: compare words, not line breaks
+        return " ".join(feedback_html[student].read_text().split())
+
+    assert "not implemented yet" in text("c_blank")
+    assert "ran over its time limit" in text("c_loop_in_function")
+    assert "exited" in text("c_exit_in_function")
+
+
+def test_feedback_messages_are_whole_and_wrapped_in_a_real_browser(feedback_html, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium not installed")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 900, "height": 1200})
+        for student, path in feedback_html.items():
+            page.goto(path.as_uri())
+            text = page.inner_text("body")
+            for secret in SECRETS:
+                assert secret not in text, (student, secret)
+            clipped = page.evaluate(
+                """() => [...document.querySelectorAll('.output_error, .output_error pre')]
+                    .filter(e => e.scrollWidth > e.clientWidth + 2)
+                    .map(e => e.innerText.slice(0, 80))"""
+            )
+            assert not clipped, (student, clipped)
+            page.screenshot(path=str(tmp_path / f"{student}.png"), full_page=True)
+        # the whole message of a failed check is on the page, as the judge wrote it
+        page.goto(feedback_html["c_only_double"].as_uri())
+        assert "not implemented yet" in page.inner_text("body")
+        browser.close()

@@ -9,7 +9,6 @@ adversarial corpus is in ``test_adversarial.py``.
 from __future__ import annotations
 
 import csv
-import json
 
 import nbformat
 import pytest
@@ -209,7 +208,27 @@ def test_cli_reports_notes(graded, capsys):
     assert "not a readable notebook" in capsys.readouterr().out
 
 
-def test_precheck_flags_missing_notebook(tmp_path):
-    assert grade.precheck(tmp_path, ["01_toy.ipynb"]) == "missing 01_toy.ipynb"
-    (tmp_path / "01_toy.ipynb").write_text(json.dumps({"cells": []}))
-    assert grade.precheck(tmp_path, ["01_toy.ipynb"]) is None
+def test_grading_refuses_without_a_sandbox(toy_course, monkeypatch, capsys):
+    from autograder.__main__ import main
+    from autograder.sandbox import SandboxUnavailable
+
+    course_dir, _ = toy_course
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(SandboxUnavailable, match="--unsandboxed"):
+        grade.autograde(course_dir, log=lambda *a: None)
+    assert main(["--course-dir", str(course_dir), "autograde"]) == 2
+    assert "refusing to grade" in capsys.readouterr().err
+
+
+def test_unsandboxed_grading_says_so_in_every_report(toy_course, tmp_path):
+    import shutil
+
+    course_dir, out_dir = toy_course
+    copy = tmp_path / "course"
+    shutil.copytree(course_dir, copy, ignore=shutil.ignore_patterns("submitted", "autograded"))
+    submit(copy, "u_solution", "01_toy", course_dir / "source" / "01_toy" / "01_toy.ipynb")
+    (outcome,) = grade.autograde(copy, unsandboxed=True, log=lambda *a: None)
+    assert outcome.ok and outcome.score == 3
+    assert "UNSANDBOXED" in outcome.message
+    graded = (copy / "autograded" / "u_solution" / "01_toy" / "01_toy.ipynb").read_text()
+    assert "Graded without a sandbox" in graded
