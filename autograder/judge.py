@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 from autograder import wire
@@ -113,6 +114,7 @@ class Kernel:
         home = "/scratch" if self.sandbox.enabled else str(self._judge_dir)
         env = {
             "HOME": home,
+            "TMPDIR": home,
             "PATH": f"{Path(self.python).parent}:/usr/bin:/bin",
             "LANG": "C.UTF-8",
             "MPLBACKEND": "module://matplotlib_inline.backend_inline",
@@ -132,7 +134,7 @@ class Kernel:
             return
         try:
             wire.send(self.proc.stdin.fileno(), {"op": "bye"})
-        except OSError:
+        except (OSError, ValueError):  # already dead, or killed and closed
             pass
         try:
             self.proc.wait(timeout=2)
@@ -325,6 +327,10 @@ class StudentFunction:
                         wire.restore(kwargs[key], changed)
             except (wire.WireError, TypeError, ValueError):
                 pass
+        # Numerical warnings the student's code raised in the sandbox, raised here again
+        # for the checks that look at them (e.g. an overflowing softmax).
+        for message in reply.get("warnings") or []:
+            warnings.warn(str(message)[:300], RuntimeWarning, stacklevel=2)
         if reply.get("error"):
             raise _student_exception(reply["error"])
         try:

@@ -168,23 +168,25 @@ class Runner:
                 saved[helper] = current
                 ns[helper] = replacement
         error = result = None
-        err = io.StringIO()
+        import numpy as np
+
+        caught = []
         try:
             with (
-                warnings.catch_warnings(),
-                contextlib.redirect_stderr(err),
+                warnings.catch_warnings(record=True) as caught,
+                np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"),
+                contextlib.redirect_stderr(io.StringIO()),
                 contextlib.redirect_stdout(io.StringIO()),
             ):
-                warnings.simplefilter("ignore")
-                import numpy as np
-
-                with np.errstate(all="ignore"):
-                    result = func(*args, **kwargs)
+                warnings.simplefilter("always")
+                result = func(*args, **kwargs)
         except BaseException as exc:
             error = _describe(exc)
         finally:
             ns.update(saved)
-        reply = {"op": "result", "error": error}
+        # Numerical warnings (overflow, divide by zero) are data for the judge's checks.
+        numeric = [str(w.message)[:300] for w in caught if issubclass(w.category, RuntimeWarning)]
+        reply = {"op": "result", "error": error, "warnings": numeric[:20]}
         if error is None:
             try:
                 reply["value"] = wire.encode(result)

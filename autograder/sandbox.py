@@ -4,7 +4,7 @@ What the sandboxed process sees:
 
 * the system (``/usr``, ``/lib``, ``/etc`` ...), the Python installation, the virtual
   environment and ``cnnkit`` -- all read-only;
-* a scratch directory on a size-limited tmpfs, which is also ``$HOME`` and ``/tmp``;
+* a scratch directory on a size-limited tmpfs, which is also ``$HOME`` and ``$TMPDIR``;
 * the two protocol files of the judge (``runner.py``, ``wire.py``), read-only.
 
 It does not see the course directory, the gradebook, other submissions, ``source/``,
@@ -117,7 +117,6 @@ class Sandbox:
         cmd += ["--ro-bind", str(judge_dir), INSIDE_JUDGE_DIR]
         cmd += ["--proc", "/proc", "--dev", "/dev"]
         cmd += ["--perms", "1777", "--size", str(lim.scratch_size), "--tmpfs", INSIDE_SCRATCH]
-        cmd += ["--symlink", INSIDE_SCRATCH, "/tmp"]
         cmd += ["--chdir", INSIDE_SCRATCH, "--clearenv"]
         if os.geteuid() == 0:
             # As root bubblewrap needs no user namespace; drop to an unprivileged uid inside
