@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 
+import jupytext
 import pytest
 
 from autograder.release import leaks, make_release, secret_bodies
@@ -33,7 +34,11 @@ def test_the_student_side_holds_no_answer(tmp_path):
 
 @pytest.mark.parametrize(
     "source",
-    ["autograder/reference/ch02_padding_stride.py", "autograder/hidden/ch03.py"],
+    [
+        "autograder/reference/ch02_padding_stride.py",
+        "autograder/hidden/ch03.py",
+        "solutions/01_convolution.py",
+    ],
 )
 def test_a_planted_answer_is_found_even_renamed(tmp_path, source):
     root = _student_side(tmp_path)
@@ -51,8 +56,11 @@ def test_a_solution_pasted_into_a_notebook_is_found(tmp_path):
     root = _student_side(tmp_path)
     path = root / "notebooks" / "01_convolution.ipynb"
     nb = nbformat.read(path, as_version=4)
-    reference = (REPO / "autograder" / "reference" / "ch01_convolution.py").read_text()
-    nb.cells.append(nbformat.v4.new_code_cell(reference))
+    solution = jupytext.read(REPO / "solutions" / "01_convolution.py", fmt="py:percent")
+    answer = next(
+        c for c in solution.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "conv1d"
+    )
+    nb.cells.append(nbformat.v4.new_code_cell(answer.source.replace("### BEGIN SOLUTION", "")))
     nbformat.write(nb, path)
     assert any("01_convolution.ipynb" in f for f in leaks(root))
 
