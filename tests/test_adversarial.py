@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import socket
 import threading
@@ -22,24 +21,14 @@ import pytest
 
 from autograder import grade
 from autograder.build import build
-from autograder.sandbox import SandboxUnavailable, check_available
 from tests.adversarial.corpus import Case, answers, cases
-from tests.conftest import FIXTURES, REPO
+from tests.conftest import FIXTURES, REPO, require_sandbox
 
 pytestmark = pytest.mark.slow
 
 CHAPTER = "01_guard"
 # Written by grading itself; everything else must be byte-identical afterwards.
 OUTPUTS = {"gradebook.db", "autograded", grade.STAGED, "gradebook-backups", "feedback"}
-
-
-def _sandbox_or_skip():
-    try:
-        check_available()
-    except SandboxUnavailable as exc:
-        if os.environ.get("CI"):
-            raise  # CI must run the corpus: a missing sandbox is a failure there
-        pytest.skip(str(exc))
 
 
 def _digest_tree(root: Path, skip=()) -> dict:
@@ -129,7 +118,7 @@ def _grade_batch(root, cases_here, release, solution):
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    _sandbox_or_skip()
+    require_sandbox()
     root = tmp_path_factory.mktemp("corpus")
     out_dir = root / "notebooks"
     build(root / "built", out_dir=out_dir, solutions_dir=FIXTURES / "corpus")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 import warnings
 
@@ -11,20 +10,16 @@ import pytest
 
 from autograder.judge import KernelDied, StudentFunction
 from autograder.judged_execute import Session, error_output
-from autograder.sandbox import Limits, Sandbox, SandboxUnavailable, check_available
+from autograder.sandbox import Limits, Sandbox
 from autograder.static import NotebookCode
 from cnnkit.checks import CheckFailed, call, expect_raises
 from cnnkit.modules import Linear, ReLU
+from tests.conftest import require_sandbox
 
 
 @pytest.fixture
 def session():
-    try:
-        check_available()
-    except SandboxUnavailable as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(str(exc))
+    require_sandbox()
     s = Session(Sandbox(limits=Limits(memory=1 << 30)), {}, 20, 20, 3, None)
     s.start()
     s.deadline = time.monotonic() + 120  # what run_check sets for each check

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from textwrap import dedent
@@ -10,17 +9,12 @@ from textwrap import dedent
 import pytest
 
 from autograder.sandbox import HERE, Limits, Sandbox, SandboxUnavailable, check_available
-from tests.conftest import REPO
+from tests.conftest import REPO, require_sandbox
 
 
 @pytest.fixture(scope="module")
 def sandbox():
-    try:
-        check_available()
-    except SandboxUnavailable as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(str(exc))
+    require_sandbox()
     return Sandbox(limits=Limits(memory=1 << 30, processes=16, scratch_size=16 << 20))
 
 
