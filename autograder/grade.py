@@ -178,7 +178,6 @@ def _text(source) -> str:
 
 def read_submitted(path: Path) -> tuple[list, list[str]]:
     """The cells of a submitted notebook as plain dicts, and what was wrong with it."""
-    notes = []
     try:
         data = json.loads(Path(path).read_bytes().decode("utf-8"))
         cells = data["cells"]
@@ -188,8 +187,7 @@ def read_submitted(path: Path) -> tuple[list, list[str]]:
         return [], [
             f"{Path(path).name} is not a readable notebook ({type(exc).__name__}); graded as blank"
         ]
-    cells = [c for c in cells if isinstance(c, dict)]
-    return cells, notes
+    return [c for c in cells if isinstance(c, dict)], []
 
 
 def reconstruct(source_nb, submitted_cells: list) -> tuple[nbformat.NotebookNode, list[str]]:

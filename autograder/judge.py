@@ -160,10 +160,6 @@ class Kernel:
             except OSError:
                 pass
 
-    @property
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
     # ---------------------------------------------------------------- messages
 
     def _death(self) -> KernelDied:
@@ -339,7 +335,3 @@ class StudentFunction:
             raise TypeError(
                 f"{self.__name__} returned something that cannot be checked: {exc}"
             ) from None
-
-
-class Unavailable:
-    """A student name whose value cannot cross the boundary (an arbitrary object)."""

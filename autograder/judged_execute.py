@@ -68,25 +68,22 @@ def stream(text: str, name: str = "stdout") -> dict:
 class Session:
     """One submission being graded: the kernel, what it has run, and the judge's names."""
 
-    def __init__(self, sandbox, env, cell_timeout, check_timeout, max_restarts, log):
+    def __init__(self, sandbox, env, cell_timeout, check_timeout, max_restarts):
         self.sandbox = sandbox
         self.env = env
         self.cell_timeout = cell_timeout
         self.check_timeout = check_timeout
         self.max_restarts = max_restarts
-        self.log = log
         self.kernel = None
         self.deadline = 0.0
         self.executed: list[str] = []  # sources run so far, to replay after a restart
         self.restarts = 0
-        self.lost: list[str] = []  # why the kernel died, in order
 
     def start(self):
         self.kernel = Kernel(self.sandbox, env=self.env)
         self.kernel.start()
 
-    def restart(self, cause: str):
-        self.lost.append(cause)
+    def restart(self):
         if self.kernel is not None:
             self.kernel.kill("restart")
         if self.restarts >= self.max_restarts:
@@ -97,10 +94,10 @@ class Session:
         for source in self.executed:
             try:
                 self.kernel.exec(source, self.cell_timeout)
-            except KernelDied as exc:
+            except KernelDied:
                 # A cell that ran before now kills the kernel: start again without it.
                 self.executed.remove(source)
-                self.restart(f"while replaying: {exc.cause}")
+                self.restart()
                 return
 
     def close(self):
@@ -115,7 +112,7 @@ class Session:
         try:
             outputs = self.kernel.exec(source, self.cell_timeout)
         except KernelDied as exc:
-            self.restart(exc.cause)
+            self.restart()
             return [error_output("KernelDied", f"{exc.cause} while running this cell")]
         self.executed.append(source)
         return outputs
@@ -153,7 +150,7 @@ class Session:
                     exec(compile(fixtures_source, "<fixtures>", "exec"), namespace)
                 exec(compile(source, "<check>", "exec"), namespace)
         except KernelDied as exc:
-            self.restart(exc.cause)
+            self.restart()
             return _printed(printed) + [
                 error_output("KernelDied", f"this check could not finish: {exc.cause}")
             ]
@@ -254,9 +251,7 @@ class JudgedExecute(NbGraderPreprocessor):
         sandbox = self._sandbox()
         env = {"NBGRADER_EXECUTION": "autograde"}
         env.update(data_env())
-        session = Session(
-            sandbox, env, self.cell_timeout, self.check_timeout, self.max_restarts, self.log
-        )
+        session = Session(sandbox, env, self.cell_timeout, self.check_timeout, self.max_restarts)
         source_nb = self._source_notebook(resources)
         session.start()
         try:

@@ -20,7 +20,7 @@ from tests.conftest import require_sandbox
 @pytest.fixture
 def session():
     require_sandbox()
-    s = Session(Sandbox(limits=Limits(memory=1 << 30)), {}, 20, 20, 3, None)
+    s = Session(Sandbox(limits=Limits(memory=1 << 30)), {}, 20, 20, 3)
     s.start()
     s.deadline = time.monotonic() + 120  # what run_check sets for each check
     yield s
@@ -85,7 +85,7 @@ def test_a_dead_kernel_costs_its_check_and_is_replayed(session):
     )
     with pytest.raises(KernelDied, match="exit code 7"):
         proxy(session, "die")(1)
-    session.restart("test")
+    session.restart()
     assert proxy(session, "ok")(1) == 2  # the cells ran again in the new kernel
 
 
