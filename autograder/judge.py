@@ -282,11 +282,7 @@ class Kernel:
         except (wire.WireError, wire.Unsendable) as exc:
             answer["error"] = {"type": "TypeError", "mro": ["TypeError"], "message": str(exc)}
         except Exception as exc:
-            answer["error"] = {
-                "type": type(exc).__name__,
-                "mro": [c.__name__ for c in type(exc).__mro__],
-                "message": str(exc),
-            }
+            answer["error"] = wire.describe_exception(exc)
         self._send(answer, new=False)
 
 
@@ -312,17 +308,10 @@ class StudentFunction:
         reply = self._judge.kernel.call(
             self.__name__, args, kwargs, self.helpers, self._judge.deadline
         )
-        if reply.get("args") is not None:
-            try:
-                after = wire.decode(reply["args"])
-                for original, changed in zip(args, after, strict=False):
-                    wire.restore(original, changed)
-                after_kw = wire.decode(reply.get("kwargs", {"$dict": []}))
-                for key, changed in after_kw.items():
-                    if key in kwargs:
-                        wire.restore(kwargs[key], changed)
-            except (wire.WireError, TypeError, ValueError):
-                pass
+        try:
+            wire.copy_back(args, kwargs, reply)
+        except (wire.WireError, TypeError, ValueError):
+            pass  # the runner's view of the arguments is unusable: keep the judge's own
         # Numerical warnings the student's code raised in the sandbox, raised here again
         # for the checks that look at them (e.g. an overflowing softmax).
         for message in reply.get("warnings") or []:

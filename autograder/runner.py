@@ -138,12 +138,7 @@ class Runner:
                 raise RuntimeError("the judge did not answer the callback")
             if reply.get("error"):
                 raise _rebuild(reply["error"])
-            if reply.get("args") is not None:
-                for original, changed in zip(args, wire.decode(reply["args"]), strict=False):
-                    wire.restore(original, changed)
-                for key, changed in wire.decode(reply.get("kwargs", {"$dict": []})).items():
-                    if key in kwargs:
-                        wire.restore(kwargs[key], changed)
+            wire.copy_back(args, kwargs, reply)
             return wire.decode(reply.get("value"))
 
         return judge_function
@@ -210,11 +205,7 @@ def _module_of(obj):
 
 
 def _describe(exc: BaseException) -> dict:
-    return {
-        "type": type(exc).__name__,
-        "mro": [c.__name__ for c in type(exc).__mro__],
-        "message": _cut(str(exc), 2000),
-    }
+    return {**wire.describe_exception(exc), "message": _cut(str(exc), 2000)}
 
 
 def _rebuild(error: dict) -> BaseException:

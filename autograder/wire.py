@@ -257,3 +257,28 @@ def restore(original, after):
             state[key] = restore(state[key], value) if key in state else value
         return original
     return after
+
+
+def copy_back(args, kwargs: dict, reply: dict) -> None:
+    """Apply what a call across the boundary changed in its arguments to the caller's own.
+
+    ``reply`` carries the other side's view of the arguments after the call (``args``,
+    ``kwargs``); both the judge (after a student's function) and the runner (after one
+    of the judge's helpers) use this, so a call behaves as it would in one process.
+    """
+    if reply.get("args") is None:
+        return
+    for original, changed in zip(args, decode(reply["args"]), strict=False):
+        restore(original, changed)
+    for key, changed in decode(reply.get("kwargs", {"$dict": []})).items():
+        if key in kwargs:
+            restore(kwargs[key], changed)
+
+
+def describe_exception(exc: BaseException) -> dict:
+    """An exception as data: its type name, the names of its classes, its message."""
+    return {
+        "type": type(exc).__name__,
+        "mro": [c.__name__ for c in type(exc).__mro__],
+        "message": str(exc),
+    }
