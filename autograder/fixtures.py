@@ -59,21 +59,26 @@ def free_names(node) -> set:
     return loads - stores - BUILTINS
 
 
-def slice_statements(sources: list[str], needed: set) -> tuple[str, set]:
-    """The top-level statements of ``sources`` that bind ``needed``, and what they need.
-
-    Walks back from the end: a statement that binds (or changes) a needed name is kept,
-    and the names it reads become needed in turn. Returns the kept statements, in order,
-    as one source text, and the names nothing in ``sources`` binds.
-    """
-    statements = []
+def statements(sources: list[str]) -> list[ast.stmt]:
+    """The top-level statements of cells, in order (cells that do not parse are skipped)."""
+    out = []
     for source in sources:
         tree = parse_cell(source)
         if tree is not None:
-            statements.extend(tree.body)
+            out.extend(tree.body)
+    return out
+
+
+def slice_statements(nodes: list[ast.stmt], needed: set) -> tuple[str, set]:
+    """The statements among ``nodes`` that bind ``needed``, and what they need in turn.
+
+    Walks back from the end: a statement that binds (or changes) a needed name is kept,
+    and the names it reads become needed in turn. Returns the kept statements, in order,
+    as one source text, and the names nothing in ``nodes`` binds.
+    """
     needed = set(needed)
     chosen = []
-    for node in reversed(statements):
+    for node in reversed(nodes):
         binds, changes = _bound(node)
         if not (binds | changes) & needed:
             continue
@@ -84,11 +89,16 @@ def slice_statements(sources: list[str], needed: set) -> tuple[str, set]:
     return ast.unparse(ast.Module(body=chosen, type_ignores=[])), needed
 
 
+def test_needs(test_source: str) -> set:
+    """The names a test cell reads without binding them itself."""
+    test = parse_cell(test_source)
+    return free_names(test) if test is not None else set()
+
+
 def slice_fixtures(locked_sources: list[str], test_source: str) -> tuple[str, set]:
     """The locked statements a test needs, as one source text, and the names still free.
 
     ``locked_sources`` are the locked code cells before the test, in order. The names
     still free are the student's: the judge asks the sandbox for them.
     """
-    test = parse_cell(test_source)
-    return slice_statements(locked_sources, free_names(test) if test is not None else set())
+    return slice_statements(statements(locked_sources), test_needs(test_source))

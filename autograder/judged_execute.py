@@ -32,7 +32,7 @@ from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, Float, Integer, List, Unicode
 
 from autograder import static
-from autograder.fixtures import slice_fixtures
+from autograder.fixtures import slice_statements, statements, test_needs
 from autograder.judge import Kernel, KernelDied, StudentFunction
 from autograder.sandbox import Limits, Sandbox, check_available
 
@@ -272,19 +272,21 @@ class JudgedExecute(NbGraderPreprocessor):
     def _walk(self, nb, session: Session, source_nb):
         # Test cells and their fixtures come from the instructor's source notebook, found
         # by grade id: never from the submission, whatever its cells or metadata say.
+        # Each cell is parsed once: the fixtures of every test are sliced when it is met.
         tests, locked = {}, []
         for cell in source_nb.cells:
             if cell.cell_type != "code":
                 continue
             meta = cell.metadata.get("nbgrader", {})
             if meta.get("grade") and not meta.get("solution"):
-                tests[meta["grade_id"]] = (cell.source, list(locked))
+                fixtures = slice_statements(locked, test_needs(cell.source))
+                tests[meta["grade_id"]] = (cell.source, fixtures)
                 if not is_hidden(cell.source):
                     # A later cell may use what a visible test defined (``x = ...``).
-                    locked.append(cell.source)
+                    locked.extend(statements([cell.source]))
             elif not meta.get("solution"):
-                locked.append(cell.source)
-        student: list[str] = []
+                locked.extend(statements([cell.source]))
+        code = static.NotebookCode([])  # the submission's cells so far, read statically
         count = 0
         for cell in nb.cells:
             if cell.cell_type != "code":
@@ -292,10 +294,8 @@ class JudgedExecute(NbGraderPreprocessor):
             count += 1
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
             if is_grade(cell) and not is_solution(cell) and grade_id in tests:
-                source, locked_before = tests[grade_id]
+                source, (fixtures_source, free) = tests[grade_id]
                 cell.source = source
-                fixtures_source, free = slice_fixtures(locked_before, source)
-                code = static.NotebookCode(student)
                 outputs = session.run_check(source, fixtures_source, free, code)
                 cell.outputs = [nbformat.from_dict(o) for o in outputs]
                 if not is_hidden(source):
@@ -311,7 +311,7 @@ class JudgedExecute(NbGraderPreprocessor):
                 ]
             else:
                 cell.outputs = clean_outputs(session.run_student_cell(cell.source))
-                student.append(cell.source)
+                code.add(cell.source)
             cell.execution_count = count
 
 

@@ -18,7 +18,7 @@ import types
 import jupytext
 
 from autograder.course import SOLUTIONS
-from autograder.fixtures import slice_statements
+from autograder.fixtures import slice_statements, statements
 
 
 @functools.cache
@@ -34,7 +34,7 @@ def _sources(chapter: str) -> tuple[str, ...]:
 
 def answers(chapter: str, names: list[str], module: str) -> dict:
     """``{name: object}`` for ``names`` as the solution notebook defines them."""
-    source, free = slice_statements(list(_sources(chapter)), set(names))
+    source, free = slice_statements(statements(list(_sources(chapter))), set(names))
     missing = sorted(set(names) - _defined(source))
     if missing:
         raise LookupError(f"solutions/{chapter}.py does not define {missing}")
