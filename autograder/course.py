@@ -18,6 +18,11 @@ NOTEBOOKS = REPO / "notebooks"
 CONFIG = Path(__file__).resolve().parent / "nbgrader_config.py"
 DEFAULT_COURSE_DIR = REPO / "course"
 
+# What students see in place of each solution (nbgrader's ClearSolutions stubs); the
+# grader puts the same stub back where a submission lost a solution cell.
+CODE_STUB = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+TEXT_STUB = "YOUR ANSWER HERE"
+
 
 def assignments(solutions_dir: Path = SOLUTIONS) -> list[str]:
     """Names of the chapters, e.g. ``["01_convolution", ...]``, from ``solutions/NN_*.py``."""

@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
-from autograder.course import run_nbgrader
+from autograder.course import CODE_STUB, TEXT_STUB, run_nbgrader
 from autograder.sandbox import check_available
 
 
@@ -270,10 +270,7 @@ def _stub(cell) -> str:
     """The release version of a solution cell (what students start from), by nbgrader."""
     from nbgrader.preprocessors import ClearSolutions
 
-    clear = ClearSolutions(
-        code_stub={"python": "# YOUR CODE HERE\nraise NotImplementedError()"},
-        text_stub="YOUR ANSWER HERE",
-    )
+    clear = ClearSolutions(code_stub=CODE_STUB, text_stub=TEXT_STUB)
     stubbed, _ = clear.preprocess_cell(copy.deepcopy(cell), {"language": "python"}, 0)
     return stubbed.source
 
@@ -289,13 +286,13 @@ def stage(course_dir: Path, student: str, assignment: str) -> list[str]:
     notes = []
     names = release_names(course_dir, assignment)
     present = sorted(p.name for p in original.glob("*.ipynb"))
+    others = [p for p in present if p not in names]
     for name in names:
         path = original / name
         if not path.exists():
-            others = [p for p in present if p not in names]
             if len(others) == 1 and len(names) == 1:
-                path = original / others[0]
-                notes.append(f"{others[0]} was graded as {name} (renamed notebook)")
+                path = original / others.pop()
+                notes.append(f"{path.name} was graded as {name} (renamed notebook)")
             else:
                 notes.append(f"missing {name}; graded as blank")
         cells, problems = read_submitted(path) if path.exists() else ([], [])
@@ -304,9 +301,8 @@ def stage(course_dir: Path, student: str, assignment: str) -> list[str]:
         nb, more = reconstruct(source_nb, cells)
         notes += more
         nbformat.write(nb, target / name)
-    extra = [p for p in present if p not in names and not any("renamed" in n for n in notes)]
-    if extra:
-        notes.append(f"extra notebooks not graded: {', '.join(extra)}")
+    if others:
+        notes.append(f"extra notebooks not graded: {', '.join(others)}")
     stamp = original / "timestamp.txt"
     if stamp.is_file() and stamp.stat().st_size < 200:
         shutil.copy2(stamp, target / "timestamp.txt")

@@ -13,6 +13,7 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
+from autograder.course import CODE_STUB, TEXT_STUB
 from autograder.judged_execute import JudgedExecute
 
 c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this file)
@@ -20,8 +21,8 @@ c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this 
 c.CourseDirectory.course_id = "cnn-course"
 
 # The stub students see in place of each solution.
-c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
-c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+c.ClearSolutions.code_stub = CODE_STUB
+c.ClearSolutions.text_stub = TEXT_STUB
 
 # Grading: nbgrader's own steps, except that execution is the judge's. Student cells run
 # in a bubblewrap sandbox, test cells in the judge (see autograder/judged_execute.py),

@@ -21,27 +21,33 @@ import jupytext
 
 from autograder.build import build
 from autograder.course import REPO, SOLUTIONS, assignments
+from autograder.static import parse_cell
 
-STUDENT_PYPROJECT = """\
-[build-system]
-requires = ["setuptools>=68"]
-build-backend = "setuptools.build_meta"
+# Installed for the instructor only: building notebooks and grading them.
+INSTRUCTOR_ONLY = ("nbgrader", "jupytext")
 
-[project]
-name = "cnn-course-student"
-version = "0.1.0"
-description = "Student side of the CNN course: cnnkit and the notebooks"
-requires-python = ">=3.10"
-dependencies = [
-    "numpy>=1.26",
-    "matplotlib>=3.8",
-    "jupyterlab>=4.2,<5",
-    "ipywidgets>=8.1,<9",
-]
 
-[tool.setuptools]
-packages = ["cnnkit"]
-"""
+def student_pyproject() -> str:
+    """The student's pyproject.toml: the course's own, less the instructor's tools."""
+    import re
+
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    deps = [
+        d for d in project["dependencies"] if re.split(r"[<>=!~ ]", d)[0] not in INSTRUCTOR_ONLY
+    ]
+    lines = "".join(f'    "{d}",\n' for d in deps)
+    return (
+        '[build-system]\nrequires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"\n\n'
+        '[project]\nname = "cnn-course-student"\n'
+        f'version = "{project["version"]}"\n'
+        'description = "Student side of the CNN course: cnnkit and the notebooks"\n'
+        f'requires-python = "{project["requires-python"]}"\n'
+        f"dependencies = [\n{lines}]\n\n"
+        '[tool.setuptools]\npackages = ["cnnkit"]\n'
+    )
+
 
 STUDENT_COURSE_SH = """\
 #!/usr/bin/env bash
@@ -90,18 +96,12 @@ def _bodies(tree: ast.AST) -> dict[str, str]:
     return out
 
 
-def _parse(source: str) -> ast.AST | None:
-    from autograder.static import parse_cell
-
-    return parse_cell(source)
-
-
 def secret_bodies(solutions_dir: Path = SOLUTIONS) -> dict[str, str]:
     """Every function body of the references, the hidden tests and the solution cells."""
     secrets = {}
     for folder in ("reference", "hidden"):
         for path in sorted((REPO / "autograder" / folder).glob("*.py")):
-            tree = _parse(path.read_text(encoding="utf-8"))
+            tree = parse_cell(path.read_text(encoding="utf-8"))
             if tree is not None:
                 secrets.update({k: f"{folder}/{path.name}:{v}" for k, v in _bodies(tree).items()})
     provided = set()  # code the notebooks give students on purpose (e.g. init_velocities)
@@ -109,7 +109,7 @@ def secret_bodies(solutions_dir: Path = SOLUTIONS) -> dict[str, str]:
         nb = jupytext.read(path, fmt="py:percent")
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
-            tree = _parse(cell.source) if cell.cell_type == "code" else None
+            tree = parse_cell(cell.source) if cell.cell_type == "code" else None
             if tree is None:
                 continue
             found = _bodies(tree)
@@ -126,14 +126,14 @@ def release_bodies(root: Path) -> dict[str, str]:
 
     found = {}
     for path in sorted(Path(root).rglob("*.py")):
-        tree = _parse(path.read_text(encoding="utf-8"))
+        tree = parse_cell(path.read_text(encoding="utf-8"))
         if tree is not None:
             found.update({k: f"{path.relative_to(root)}:{v}" for k, v in _bodies(tree).items()})
     for path in sorted(Path(root).rglob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
             if cell.cell_type == "code":
-                tree = _parse(cell.source)
+                tree = parse_cell(cell.source)
                 if tree is not None:
                     rel = path.relative_to(root)
                     found.update({k: f"{rel}:{v}" for k, v in _bodies(tree).items()})
@@ -158,7 +158,7 @@ def make_release(out: Path, course_dir: Path) -> Path:
     shutil.copytree(
         REPO / "cnnkit", out / "cnnkit", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
     )
-    (out / "pyproject.toml").write_text(STUDENT_PYPROJECT)
+    (out / "pyproject.toml").write_text(student_pyproject())
     (out / "course.sh").write_text(STUDENT_COURSE_SH)
     (out / "course.sh").chmod(0o755)
     (out / "README.md").write_text(STUDENT_README)
