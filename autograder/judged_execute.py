@@ -31,7 +31,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, Float, Integer, List, Unicode
 
-from autograder import static
+from autograder import static, wire
 from autograder.fixtures import slice_statements, statements, test_needs
 from autograder.judge import Kernel, KernelDied, StudentFunction
 from autograder.sandbox import Limits, Sandbox, check_available
@@ -129,8 +129,6 @@ class Session:
                     self, name, module=module, static=code.functions.get(name)
                 )
             elif kind == "value":
-                from autograder import wire
-
                 try:
                     out[name] = wire.decode(reply.get("value"))
                 except wire.WireError:
@@ -159,9 +157,6 @@ class Session:
         return _printed(printed)
 
 
-ALLOWED_MIME = ("text/plain", "text/html", "image/png", "image/svg+xml", "text/latex")
-
-
 def clean_outputs(outputs) -> list:
     """The runner's outputs, reduced to well-formed nbformat outputs of plain text.
 
@@ -178,7 +173,9 @@ def clean_outputs(outputs) -> list:
             clean.append(stream(str(out.get("text", ""))[:50_000], out["name"]))
         elif kind == "display_data" and isinstance(out.get("data"), dict):
             data = {
-                k: v for k, v in out["data"].items() if k in ALLOWED_MIME and isinstance(v, str)
+                k: v
+                for k, v in out["data"].items()
+                if k in wire.DISPLAY_MIME and isinstance(v, str)
             }
             if data:
                 clean.append({"output_type": "display_data", "data": data, "metadata": {}})

@@ -97,8 +97,7 @@ class Runner:
             data = {
                 mime: value
                 for mime, value in (rich.data or {}).items()
-                if mime in ("text/plain", "text/html", "image/png", "image/svg+xml", "text/latex")
-                and isinstance(value, str)
+                if mime in wire.DISPLAY_MIME and isinstance(value, str)
             }
             if data:
                 outputs.append({"output_type": "display_data", "data": data, "metadata": {}})

@@ -23,6 +23,8 @@ HEADER = struct.Struct(">Q")
 MAX_FRAME = 512 << 20
 # Classes that may cross as objects: cnnkit's layers and containers (plain data inside).
 OBJECT_MODULES = ("cnnkit.modules", "cnnkit.training")
+# Output formats a cell may show in the graded notebook (no scripts, no widget state).
+DISPLAY_MIME = ("text/plain", "text/html", "image/png", "image/svg+xml", "text/latex")
 
 
 class WireError(ValueError):
