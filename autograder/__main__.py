@@ -2,7 +2,7 @@
 
     build      solutions/*.py → course/source → nbgrader generate_assignment → notebooks/
     release    the student release: notebooks + cnnkit + a student install, no answers
-    autograde  grade every course/submitted/<student>/<chapter>/ (one process each)
+    autograde  grade what changed in course/submitted/<student>/<chapter>/, in parallel
     export     total scores to CSV (nbgrader's exporter) and one row per check
     feedback   feedback HTML under course/feedback/
     collect    copy student notebooks from a folder of <student>/<chapter>.ipynb into submitted/
@@ -42,6 +42,12 @@ def main(argv=None) -> int:
     p.add_argument("--student", action="append", help="only these students (repeatable)")
     p.add_argument("--timeout", type=float, default=900, help="seconds per submission")
     p.add_argument(
+        "--workers", type=int, default=None, help="grading processes (default: one per core)"
+    )
+    p.add_argument(
+        "--force", action="store_true", help="regrade submissions that have not changed too"
+    )
+    p.add_argument(
         "--unsandboxed",
         action="store_true",
         help="grade without the bubblewrap sandbox (student code gets your rights; "
@@ -79,13 +85,15 @@ def main(argv=None) -> int:
                 args.student,
                 args.timeout,
                 unsandboxed=args.unsandboxed,
+                workers=args.workers,
+                force=args.force,
+                progress=sys.stderr.isatty(),
             )
         except SandboxUnavailable as exc:
             print(f"refusing to grade: {exc}", file=sys.stderr)
             return 2
-        failed = [o for o in outcomes if not o.ok]
-        print(f"graded {len(outcomes) - len(failed)} of {len(outcomes)} submissions")
-        return 1 if failed else 0
+        print(grade.summary(outcomes))
+        return 1 if any(not o.ok for o in outcomes) else 0
     if args.command == "export":
         print(f"wrote {grade.export_csv(course_dir, args.to)}")
         print(f"wrote {grade.export_checks_csv(course_dir, args.checks_to)}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import csv
 import json
+import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
+from autograder import gradebook_io
 from autograder.course import CODE_STUB, TEXT_STUB, run_nbgrader
 from autograder.sandbox import check_available
 
@@ -35,6 +37,19 @@ class Outcome:
     score: float | None = None
     max_score: float | None = None
     message: str = ""
+    status: str = ""  # graded, unchanged (kept its grade) or failed
+    flagged: bool = False
+
+    def __post_init__(self):
+        if not self.status:
+            self.status = "graded" if self.ok else "failed"
+
+    def line(self) -> str:
+        if not self.ok:
+            return f"FAIL  {self.student}/{self.assignment}: {self.message}"
+        tag = "OK   " if self.status == "graded" else "SAME "
+        note = f"  [{self.message}]" if self.message else ""
+        return f"{tag} {self.student}/{self.assignment}: {self.score:g} / {self.max_score:g}{note}"
 
 
 def db_url(course_dir: Path) -> str:
@@ -112,54 +127,6 @@ def suspicious_code(path: Path) -> list[str]:
             if needle in source:
                 found.append(f"{meta.get('grade_id', '?')}: {why} ({needle})")
     return found
-
-
-def _read_gradebook(course_dir: Path) -> bytes:
-    db = Path(course_dir) / "gradebook.db"
-    return db.read_bytes() if db.exists() else b""
-
-
-def _submission_keys(course_dir: Path, course_id: str) -> set:
-    return _submission_keys_at(Path(course_dir).resolve() / "gradebook.db", course_id)
-
-
-def _gradebook_damage(course_dir: Path, snapshot: bytes, course_id: str) -> str | None:
-    """Why the gradebook looks tampered with after a run, or None if it is intact.
-
-    Every submission graded before the run must still be there; a missing file or
-    lost rows means the submission's code touched the gradebook.
-    """
-    if not snapshot:
-        return None
-    db = Path(course_dir) / "gradebook.db"
-    if not db.exists():
-        return "the gradebook was deleted while this submission ran"
-    tmp = Path(course_dir) / ".gradebook-snapshot.db"
-    tmp.write_bytes(snapshot)
-    try:
-        before = _submission_keys_at(tmp, course_id)
-        try:
-            after = _submission_keys(course_dir, course_id)
-        except Exception as exc:
-            return f"the gradebook is unreadable after this submission ran ({exc})"
-    finally:
-        tmp.unlink(missing_ok=True)
-    lost = before - after
-    if lost:
-        return (
-            f"grades of {len(lost)} earlier submissions vanished from the gradebook "
-            "while this submission ran"
-        )
-    return None
-
-
-def _submission_keys_at(db_path: Path, course_id: str) -> set:
-    with Gradebook(f"sqlite:///{db_path}", course_id) as gb:
-        return {
-            (sub.student.id, assignment.name)
-            for assignment in gb.assignments
-            for sub in assignment.submissions
-        }
 
 
 def release_names(course_dir: Path, assignment: str) -> list[str]:
@@ -275,11 +242,11 @@ def _stub(cell) -> str:
     return stubbed.source
 
 
-def stage(course_dir: Path, student: str, assignment: str) -> list[str]:
-    """Write the reconstructed submission under ``.staged/``; returns notes for the report."""
+def stage(course_dir: Path, student: str, assignment: str, target: Path | None = None) -> list[str]:
+    """Write the reconstructed submission (default: under ``.staged/``); returns notes."""
     course_dir = Path(course_dir)
     original = course_dir / "submitted" / student / assignment
-    target = course_dir / STAGED / student / assignment
+    target = Path(target) if target else course_dir / STAGED / student / assignment
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
@@ -304,9 +271,70 @@ def stage(course_dir: Path, student: str, assignment: str) -> list[str]:
     if others:
         notes.append(f"extra notebooks not graded: {', '.join(others)}")
     stamp = original / "timestamp.txt"
-    if stamp.is_file() and stamp.stat().st_size < 200:
-        shutil.copy2(stamp, target / "timestamp.txt")
+    if stamp.is_file():
+        from nbgrader.utils import parse_utc
+
+        try:
+            if stamp.stat().st_size > 200:
+                raise ValueError("too long")
+            parse_utc(stamp.read_text(encoding="utf-8").strip())
+        except Exception:
+            notes.append("timestamp.txt is not a time; graded as if not late")
+        else:
+            shutil.copy2(stamp, target / "timestamp.txt")
     return notes
+
+
+def source_sha256(course_dir: Path, assignment: str) -> str:
+    """What a grade depends on besides the submission: the chapter's source notebooks
+    and the grading code (judge, references, hidden tests)."""
+    import hashlib
+
+    digest = hashlib.sha256(
+        gradebook_io.files_sha256(Path(course_dir) / "source" / assignment).encode()
+    )
+    here = Path(__file__).resolve().parent
+    for path in sorted(here.rglob("*.py")):
+        digest.update(str(path.relative_to(here)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _submission_sha256(course_dir: Path, student: str, assignment: str) -> str:
+    return gradebook_io.files_sha256(Path(course_dir) / "submitted" / student / assignment)
+
+
+def _template(course_dir: Path, course_id: str, assignments) -> Path:
+    """A gradebook with the assignments' structure only: each worker grades into a copy."""
+    folder = Path(course_dir) / ".grading"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"template-{os.getpid()}.db"
+    path.unlink(missing_ok=True)
+    gradebook_io.copy_structure(
+        db_url(course_dir), gradebook_io.sqlite_url(path), course_id, sorted(assignments)
+    )
+    return path
+
+
+def _record(course_dir: Path, course_id: str, result: dict, hashes, warning: str) -> Outcome:
+    """The single writer: one result into ``autograded/`` and the course gradebook."""
+    student, assignment = result["student"], result["assignment"]
+    notes = list(result.get("notes", []))
+    if not result["ok"]:
+        return Outcome(student, assignment, False, message=result["message"], status="failed")
+    if result["flags"]:
+        notes.append("review by hand: " + "; ".join(result["flags"]))
+    if warning:
+        notes.insert(0, warning)
+    note = "; ".join(notes)
+    folder = Path(course_dir) / "autograded" / student / assignment
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for name, text in result["files"].items():
+        (folder / name).write_text(text, encoding="utf-8")
+    score, max_score = gradebook_io.apply(
+        db_url(course_dir), course_id, assignment, student, result["grades"], *hashes, note
+    )
+    return Outcome(student, assignment, True, score, max_score, note, flagged=bool(result["flags"]))
 
 
 def autograde(
@@ -318,73 +346,140 @@ def autograde(
     log=print,
     unsandboxed: bool = False,
     cell_timeout: float | None = None,
+    workers: int | None = None,
+    force: bool = False,
+    progress: bool = False,
 ) -> list[Outcome]:
-    """Autograde every submission, each in its own nbgrader process.
+    """Autograde the submissions that changed since they were last graded, in parallel.
 
-    Student code runs in the bubblewrap sandbox; without one this raises
-    ``SandboxUnavailable`` unless ``unsandboxed`` is set, and every report says so.
+    ``workers`` long-lived worker processes (default: one per core) each grade one
+    submission at a time (``worker.py``); this process is the only one that writes the
+    course gradebook. A submission whose files and chapter source are unchanged keeps
+    its grade unless ``force``. A worker that dies mid-task has its task run once more;
+    a task over ``timeout`` seconds is stopped and reported. Student code runs in the
+    bubblewrap sandbox; without one this raises ``SandboxUnavailable`` unless
+    ``unsandboxed`` is set, and every report then says so.
     """
+    from concurrent.futures import FIRST_COMPLETED, wait
+    from concurrent.futures import TimeoutError as TaskTimeout
+
+    from pebble import ProcessExpired, ProcessPool
+    from tqdm import tqdm
+
+    from autograder import worker
+
     course_dir = Path(course_dir).resolve()
     if not unsandboxed:
         check_available()
+    pairs = submissions(course_dir, chapters, students)
+    sources = {a: source_sha256(course_dir, a) for a in {a for _, a in pairs}}
+    graded = {} if force else gradebook_io.ledger(db_url(course_dir), course_id)
+    outcomes, todo = [], {}
+    for student, assignment in pairs:
+        hashes = (_submission_sha256(course_dir, student, assignment), sources[assignment])
+        row = graded.get((student, assignment))
+        if gradebook_io.up_to_date(row, *hashes):
+            outcomes.append(
+                Outcome(
+                    student,
+                    assignment,
+                    True,
+                    row["score"],
+                    row["max_score"],
+                    row["notes"] or "",
+                    status="unchanged",
+                )
+            )
+        else:
+            todo[(student, assignment)] = hashes
+    if not todo:
+        return sorted(outcomes, key=lambda o: (o.student, o.assignment))
     backup_gradebook(course_dir)
-    outcomes = []
-    extra = ["--JudgedExecute.unsandboxed=True"] if unsandboxed else []
-    if cell_timeout is not None:
-        extra += [
-            f"--JudgedExecute.cell_timeout={cell_timeout}",
-            f"--JudgedExecute.check_timeout={cell_timeout}",
-        ]
+    try:
+        template = _template(course_dir, course_id, {a for _, a in todo})
+    except MissingEntry as exc:
+        raise RuntimeError(f"{exc}: build the course first (python -m autograder build)") from exc
+    settings = {"course_id": course_id, "unsandboxed": unsandboxed, "cell_timeout": cell_timeout}
     warning = "UNSANDBOXED: student code ran with the grader's rights" if unsandboxed else ""
-    for student, assignment in submissions(course_dir, chapters, students):
-        notes = stage(course_dir, student, assignment)
-        snapshot = _read_gradebook(course_dir)
-        result = run_nbgrader(
-            [
-                "autograde",
-                assignment,
-                f"--student={student}",
-                "--force",
-                "--create",
-                f"--CourseDirectory.submitted_directory={STAGED}",
-                *extra,
-            ],
-            course_dir,
-            timeout=timeout,
-        )
-        damage = _gradebook_damage(course_dir, snapshot, course_id)
-        if damage:
-            (course_dir / "gradebook.db").write_bytes(snapshot)
-            outcomes.append(Outcome(student, assignment, False, message=damage))
-            log(f"FAIL  {student}/{assignment}: {damage}; gradebook restored")
-            continue
-        if result.returncode != 0:
-            tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-8:])
-            outcomes.append(Outcome(student, assignment, False, message=tail))
-            log(f"FAIL  {student}/{assignment}: nbgrader exited {result.returncode}\n{tail}")
-            continue
-        try:
-            score, max_score = _score(course_dir, course_id, assignment, student)
-        except MissingEntry:
-            outcomes.append(Outcome(student, assignment, False, message="no grade recorded"))
-            log(f"FAIL  {student}/{assignment}: no grade recorded")
-            continue
-        flags = [
-            flag
-            for name in release_names(course_dir, assignment)
-            for flag in suspicious_code(course_dir / STAGED / student / assignment / name)
-        ]
-        if flags:
-            notes.append("review by hand: " + "; ".join(flags))
-        if warning:
-            notes.insert(0, warning)
-        note = "; ".join(notes)
-        outcomes.append(Outcome(student, assignment, True, score, max_score, note))
-        log(
-            f"OK    {student}/{assignment}: {score:g} / {max_score:g}"
-            + (f"  [{note}]" if note else "")
-        )
-    return outcomes
+    import nbgrader.apps  # noqa: F401  (loaded once here, inherited by every forked worker)
+
+    n = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+    bar = None
+    try:
+        with ProcessPool(
+            max_workers=n,
+            initializer=worker.init,
+            initargs=(str(course_dir), str(template), settings),
+        ) as pool:
+            pending = {
+                pool.schedule(worker.grade_one, key, timeout=timeout): (key, 0) for key in todo
+            }
+            bar = tqdm(total=len(todo), unit="nb", desc="grading", disable=not progress)
+            say = bar.write if progress else log
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    (student, assignment), tries = pending.pop(future)
+                    try:
+                        result = future.result()
+                    except ProcessExpired as exc:
+                        if (
+                            tries == 0
+                        ):  # redelivered once: the worker, not the task, may be at fault
+                            again = pool.schedule(
+                                worker.grade_one, (student, assignment), timeout=timeout
+                            )
+                            pending[again] = ((student, assignment), 1)
+                            continue
+                        result = {
+                            "student": student,
+                            "assignment": assignment,
+                            "ok": False,
+                            "message": f"the grading worker died twice ({exc})",
+                        }
+                    except TaskTimeout:
+                        result = {
+                            "student": student,
+                            "assignment": assignment,
+                            "ok": False,
+                            "message": f"grading took over {timeout:g} s and was stopped",
+                        }
+                    except Exception as exc:  # the grader's own failure, reported, not fatal
+                        result = {
+                            "student": student,
+                            "assignment": assignment,
+                            "ok": False,
+                            "message": f"{type(exc).__name__}: {exc}",
+                        }
+                    outcome = _record(
+                        course_dir, course_id, result, todo[(student, assignment)], warning
+                    )
+                    outcomes.append(outcome)
+                    say(outcome.line())
+                    bar.update()
+    finally:
+        if bar is not None:
+            bar.close()
+        template.unlink(missing_ok=True)
+    return sorted(outcomes, key=lambda o: (o.student, o.assignment))
+
+
+def summary(outcomes: list[Outcome]) -> str:
+    """graded / unchanged / failed (with reasons) / flagged, for the end of a run."""
+    graded = [o for o in outcomes if o.status == "graded"]
+    unchanged = [o for o in outcomes if o.status == "unchanged"]
+    failed = [o for o in outcomes if o.status == "failed"]
+    flagged = [o for o in outcomes if o.flagged]
+    lines = [
+        f"{len(graded)} graded, {len(unchanged)} unchanged (kept their grade), "
+        f"{len(failed)} failed, {len(flagged)} flagged for review"
+    ]
+    for o in failed:
+        reason = o.message.strip().splitlines()[-1] if o.message.strip() else "unknown"
+        lines.append(f"  failed  {o.student}/{o.assignment}: {reason}")
+    for o in flagged:
+        lines.append(f"  flagged {o.student}/{o.assignment}: {o.message}")
+    return "\n".join(lines)
 
 
 def export_csv(course_dir: Path, path: Path) -> Path:

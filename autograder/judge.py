@@ -81,6 +81,11 @@ class Kernel:
     # ---------------------------------------------------------------- lifecycle
 
     def start(self, timeout: float = 60):
+        self.spawn()
+        self.wait_ready(timeout)
+
+    def spawn(self):
+        """Start the sandboxed process; it loads Python and the course's imports."""
         self._judge_dir = Path(tempfile.mkdtemp(prefix="cnn-judge-"))
         for name in RUNNER_FILES:
             shutil.copy2(HERE / name, self._judge_dir / name)
@@ -106,6 +111,8 @@ class Kernel:
         os.set_blocking(self.proc.stdout.fileno(), False)
         self.killed_for = None
         self._seq, self._buffer = 0, b""
+
+    def wait_ready(self, timeout: float = 60):
         hello = self._recv(time.monotonic() + timeout)
         if hello.get("op") != "ready":
             raise KernelDied("the sandboxed kernel did not start")
@@ -324,3 +331,31 @@ class StudentFunction:
             raise TypeError(
                 f"{self.__name__} returned something that cannot be checked: {exc}"
             ) from None
+
+
+# A kernel started ahead of need, per (sandbox, environment): a long-lived grading worker
+# starts the next submission's kernel while it finishes the current one. It has run
+# nothing but the runner's own start-up, so it is as fresh as a new one.
+_spares: dict = {}
+
+
+def _spare_key(sandbox: Sandbox, env: dict) -> tuple:
+    return (repr(sandbox), tuple(sorted(env.items())))
+
+
+def prepare_spare(sandbox: Sandbox, env: dict) -> None:
+    key = _spare_key(sandbox, env)
+    if key in _spares:
+        return
+    kernel = Kernel(sandbox, env=env)
+    kernel.spawn()
+    _spares[key] = kernel
+
+
+def take_spare(sandbox: Sandbox, env: dict) -> Kernel | None:
+    """The kernel ``prepare_spare`` started for this sandbox and environment, if any."""
+    kernel = _spares.pop(_spare_key(sandbox, env), None)
+    if kernel is not None and kernel.proc.poll() is not None:
+        kernel.close()
+        return None
+    return kernel

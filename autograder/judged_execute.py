@@ -33,7 +33,7 @@ from traitlets import Bool, Float, Integer, List, Unicode
 
 from autograder import static, wire
 from autograder.fixtures import slice_statements, statements, test_needs
-from autograder.judge import Kernel, KernelDied, StudentFunction
+from autograder.judge import Kernel, KernelDied, StudentFunction, prepare_spare, take_spare
 from autograder.sandbox import Limits, Sandbox, check_available
 
 WRAP = 72
@@ -79,7 +79,15 @@ class Session:
         self.executed: list[str] = []  # sources run so far, to replay after a restart
         self.restarts = 0
 
-    def start(self):
+    def start(self, spare: bool = False):
+        kernel = take_spare(self.sandbox, self.env) if spare else None
+        if kernel is not None:
+            try:
+                kernel.wait_ready()
+                self.kernel = kernel
+                return
+            except KernelDied:
+                kernel.close()
         self.kernel = Kernel(self.sandbox, env=self.env)
         self.kernel.start()
 
@@ -235,6 +243,9 @@ class JudgedExecute(NbGraderPreprocessor):
     processes = Integer(64, help="process limit of the sandbox").tag(config=True)
     course_root = Unicode("", help="course directory (default: the current one)").tag(config=True)
     data_dirs = List(Unicode(), help="read-only data directories to mount").tag(config=True)
+    keep_spare = Bool(
+        False, help="start the next notebook's kernel ahead (long-lived grading workers)"
+    ).tag(config=True)
 
     def _sandbox(self) -> Sandbox:
         unsandboxed = self.unsandboxed or os.environ.get("CNN_COURSE_UNSANDBOXED") == "1"
@@ -250,11 +261,13 @@ class JudgedExecute(NbGraderPreprocessor):
         env.update(data_env())
         session = Session(sandbox, env, self.cell_timeout, self.check_timeout, self.max_restarts)
         source_nb = self._source_notebook(resources)
-        session.start()
+        session.start(spare=self.keep_spare)
         try:
             self._walk(nb, session, source_nb)
         finally:
             session.close()
+            if self.keep_spare:
+                prepare_spare(sandbox, env)
         if not sandbox.enabled:
             self.log.warning("graded WITHOUT a sandbox (--unsandboxed)")
             nb.cells.insert(0, nbformat.v4.new_markdown_cell(UNSANDBOXED_NOTE))

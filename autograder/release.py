@@ -24,7 +24,7 @@ from autograder.course import REPO, SOLUTIONS, assignments
 from autograder.static import parse_cell
 
 # Installed for the instructor only: building notebooks and grading them.
-INSTRUCTOR_ONLY = ("nbgrader", "jupytext")
+INSTRUCTOR_ONLY = ("nbgrader", "jupytext", "pebble")
 
 
 def student_pyproject() -> str:

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 
 CHAPTER = "01_guard"
 # Written by grading itself; everything else must be byte-identical afterwards.
-OUTPUTS = {"gradebook.db", "autograded", grade.STAGED, "gradebook-backups", "feedback"}
+OUTPUTS = {"gradebook.db", "autograded", ".grading", "gradebook-backups", "feedback"}
 
 
 def _digest_tree(root: Path, skip=()) -> dict:

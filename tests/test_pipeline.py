@@ -203,9 +203,12 @@ def test_cli_reports_notes(graded, capsys):
     from autograder.__main__ import main
 
     course_dir, _ = graded
-    code = main(["--course-dir", str(course_dir), "autograde", "--student", "c_invalid_json"])
-    assert code == 0
-    assert "not a readable notebook" in capsys.readouterr().out
+    args = ["--course-dir", str(course_dir), "autograde", "--student", "c_invalid_json"]
+    assert main(args) == 0
+    assert "0 graded, 1 unchanged" in capsys.readouterr().out
+    assert main([*args, "--force"]) == 0
+    out = capsys.readouterr().out
+    assert "not a readable notebook" in out and "1 graded, 0 unchanged" in out
 
 
 def test_grading_refuses_without_a_sandbox(toy_course, monkeypatch, capsys):
