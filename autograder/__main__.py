@@ -48,6 +48,9 @@ def main(argv=None) -> int:
         "--force", action="store_true", help="regrade submissions that have not changed too"
     )
     p.add_argument(
+        "--cell-timeout", type=float, default=None, help="seconds per cell and per check"
+    )
+    p.add_argument(
         "--unsandboxed",
         action="store_true",
         help="grade without the bubblewrap sandbox (student code gets your rights; "
@@ -87,6 +90,7 @@ def main(argv=None) -> int:
                 unsandboxed=args.unsandboxed,
                 workers=args.workers,
                 force=args.force,
+                cell_timeout=args.cell_timeout,
                 progress=sys.stderr.isatty(),
             )
         except SandboxUnavailable as exc:
