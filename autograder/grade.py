@@ -15,6 +15,7 @@ import csv
 import json
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ class Outcome:
     message: str = ""
     status: str = ""  # graded, unchanged (kept its grade) or failed
     flagged: bool = False
+    seconds: float = 0.0  # a worker's time on it
 
     def __post_init__(self):
         if not self.status:
@@ -319,8 +321,9 @@ def _record(course_dir: Path, course_id: str, result: dict, hashes, warning: str
     """The single writer: one result into ``autograded/`` and the course gradebook."""
     student, assignment = result["student"], result["assignment"]
     notes = list(result.get("notes", []))
+    seconds = result.get("seconds", 0.0)
     if not result["ok"]:
-        return Outcome(student, assignment, False, message=result["message"], status="failed")
+        return Outcome(student, assignment, False, message=result["message"], seconds=seconds)
     if result["flags"]:
         notes.append("review by hand: " + "; ".join(result["flags"]))
     if warning:
@@ -334,7 +337,16 @@ def _record(course_dir: Path, course_id: str, result: dict, hashes, warning: str
     score, max_score = gradebook_io.apply(
         db_url(course_dir), course_id, assignment, student, result["grades"], *hashes, note
     )
-    return Outcome(student, assignment, True, score, max_score, note, flagged=bool(result["flags"]))
+    return Outcome(
+        student,
+        assignment,
+        True,
+        score,
+        max_score,
+        note,
+        flagged=bool(result["flags"]),
+        seconds=seconds,
+    )
 
 
 def autograde(
@@ -399,7 +411,16 @@ def autograde(
         template = _template(course_dir, course_id, {a for _, a in todo})
     except MissingEntry as exc:
         raise RuntimeError(f"{exc}: build the course first (python -m autograder build)") from exc
-    settings = {"course_id": course_id, "unsandboxed": unsandboxed, "cell_timeout": cell_timeout}
+    # The workers' private course roots, in memory where there is a /dev/shm.
+    scratch = tempfile.mkdtemp(
+        prefix="cnn-grading-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None
+    )
+    settings = {
+        "course_id": course_id,
+        "unsandboxed": unsandboxed,
+        "cell_timeout": cell_timeout,
+        "scratch": scratch,
+    }
     warning = "UNSANDBOXED: student code ran with the grader's rights" if unsandboxed else ""
     import nbgrader.apps  # noqa: F401  (loaded once here, inherited by every forked worker)
 
@@ -461,6 +482,7 @@ def autograde(
         if bar is not None:
             bar.close()
         template.unlink(missing_ok=True)
+        shutil.rmtree(scratch, ignore_errors=True)
     return sorted(outcomes, key=lambda o: (o.student, o.assignment))
 
 

@@ -359,3 +359,8 @@ def take_spare(sandbox: Sandbox, env: dict) -> Kernel | None:
         kernel.close()
         return None
     return kernel
+
+
+def close_spares() -> None:
+    while _spares:
+        _spares.popitem()[1].close()

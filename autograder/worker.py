@@ -20,6 +20,7 @@ import os
 import shutil
 import signal
 import tempfile
+import time
 import warnings
 from pathlib import Path
 
@@ -43,6 +44,10 @@ def init(course_dir: str, template_db: str, settings: dict) -> None:
     # A forked worker inherits its parent's warning filters (pytest's "error" ones, say);
     # grading must not depend on who started it, so it starts from Python's defaults.
     warnings.resetwarnings()
+    from sqlalchemy.exc import SAWarning
+
+    # nbgrader's update_or_create_submission trips these in every autograde run.
+    warnings.filterwarnings("ignore", category=SAWarning)
     from nbgrader.apps import NbGraderAPI
     from threadpoolctl import threadpool_limits
     from traitlets.config.loader import PyFileConfigLoader
@@ -54,8 +59,7 @@ def init(course_dir: str, template_db: str, settings: dict) -> None:
     os.environ.update(nbgrader_env())
     course_dir = Path(course_dir)
     ensure_course_config(course_dir)
-    base = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
-    root = Path(tempfile.mkdtemp(prefix="cnn-grade-", dir=base))
+    root = Path(tempfile.mkdtemp(prefix="worker-", dir=settings.get("scratch")))
     (root / "source").symlink_to(course_dir / "source")
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course_dir)).load_config()
     config.CourseDirectory.root = str(root)
@@ -78,6 +82,14 @@ def init(course_dir: str, template_db: str, settings: dict) -> None:
 
 def grade_one(student: str, assignment: str) -> dict:
     """Grade ``submitted/<student>/<assignment>`` of the course; returns the result."""
+
+    start = time.perf_counter()
+    out = _grade(student, assignment)
+    out["seconds"] = time.perf_counter() - start
+    return out
+
+
+def _grade(student: str, assignment: str) -> dict:
     from autograder import grade
 
     course_dir, root = _state["course_dir"], _state["root"]
@@ -104,3 +116,12 @@ def grade_one(student: str, assignment: str) -> dict:
         flags=[f for n in names for f in grade.suspicious_code(staged / n)],
     )
     return out
+
+
+def shutdown() -> None:
+    """Stop the spare kernel and remove the private root (the pool's workers just exit)."""
+    from autograder.judge import close_spares
+
+    close_spares()
+    if "root" in _state:
+        shutil.rmtree(_state["root"], ignore_errors=True)
