@@ -1,7 +1,8 @@
 """Instructor grading steps over an nbgrader course directory.
 
-nbgrader keeps the gradebook, and this module runs it one submission at a time, in its
-own process with a time limit. Before nbgrader sees a submission, ``stage`` rebuilds it
+nbgrader keeps the gradebook. ``autograde`` hands submissions to long-lived worker
+processes (``worker.py``) and is the only writer of the course gradebook
+(``gradebook_io.py``). Before nbgrader sees a submission, ``stage`` rebuilds it
 from the instructor's source with only the student's answers taken over, so invalid
 JSON, duplicated, edited or deleted cells and tampered metadata cannot change what is
 graded. During grading the student's code runs in a bubblewrap sandbox and every check
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import hashlib
 import json
 import os
 import shutil
@@ -70,12 +72,6 @@ def submissions(course_dir: Path, chapters=None, students=None) -> list[tuple[st
                 continue
             pairs.append((student_dir.name, assignment_dir.name))
     return pairs
-
-
-def _score(course_dir: Path, course_id: str, assignment: str, student: str):
-    with Gradebook(db_url(course_dir), course_id) as gb:
-        sub = gb.find_submission(assignment, student)
-        return sub.score, sub.max_score
 
 
 def backup_gradebook(course_dir: Path) -> Path | None:
@@ -287,18 +283,21 @@ def stage(course_dir: Path, student: str, assignment: str, target: Path | None =
     return notes
 
 
-def source_sha256(course_dir: Path, assignment: str) -> str:
-    """What a grade depends on besides the submission: the chapter's source notebooks
-    and the grading code (judge, references, hidden tests)."""
-    import hashlib
-
-    digest = hashlib.sha256(
-        gradebook_io.files_sha256(Path(course_dir) / "source" / assignment).encode()
-    )
+def _grading_code_sha256() -> str:
+    """The grading code's part of every chapter's hash: judge, references, hidden tests."""
+    digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
     for path in sorted(here.rglob("*.py")):
         digest.update(str(path.relative_to(here)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+def source_sha256(course_dir: Path, assignment: str, code: str | None = None) -> str:
+    """What a grade depends on besides the submission: the chapter's source notebooks
+    and the grading code (``code``, from ``_grading_code_sha256``, read once per run)."""
+    notebooks = gradebook_io.files_sha256(Path(course_dir) / "source" / assignment)
+    code = code if code is not None else _grading_code_sha256()
+    return hashlib.sha256(f"{notebooks}:{code}".encode()).hexdigest()
 
 
 def _submission_sha256(course_dir: Path, student: str, assignment: str) -> str:
@@ -315,6 +314,11 @@ def _template(course_dir: Path, course_id: str, assignments) -> Path:
         db_url(course_dir), gradebook_io.sqlite_url(path), course_id, sorted(assignments)
     )
     return path
+
+
+def _failed(student: str, assignment: str, message: str) -> dict:
+    """A worker's result for a task that produced none."""
+    return {"student": student, "assignment": assignment, "ok": False, "message": message}
 
 
 def _record(course_dir: Path, course_id: str, result: dict, hashes, warning: str) -> Outcome:
@@ -384,7 +388,8 @@ def autograde(
     if not unsandboxed:
         check_available()
     pairs = submissions(course_dir, chapters, students)
-    sources = {a: source_sha256(course_dir, a) for a in {a for _, a in pairs}}
+    code = _grading_code_sha256()
+    sources = {a: source_sha256(course_dir, a, code) for a in {a for _, a in pairs}}
     graded = {} if force else gradebook_io.ledger(db_url(course_dir), course_id)
     outcomes, todo = [], {}
     for student, assignment in pairs:
@@ -444,34 +449,22 @@ def autograde(
                     try:
                         result = future.result()
                     except ProcessExpired as exc:
-                        if (
-                            tries == 0
-                        ):  # redelivered once: the worker, not the task, may be at fault
+                        # Run once more: the worker, not the task, may have been at fault.
+                        if tries == 0:
                             again = pool.schedule(
                                 worker.grade_one, (student, assignment), timeout=timeout
                             )
                             pending[again] = ((student, assignment), 1)
                             continue
-                        result = {
-                            "student": student,
-                            "assignment": assignment,
-                            "ok": False,
-                            "message": f"the grading worker died twice ({exc})",
-                        }
+                        result = _failed(
+                            student, assignment, f"the grading worker died twice ({exc})"
+                        )
                     except TaskTimeout:
-                        result = {
-                            "student": student,
-                            "assignment": assignment,
-                            "ok": False,
-                            "message": f"grading took over {timeout:g} s and was stopped",
-                        }
+                        result = _failed(
+                            student, assignment, f"grading took over {timeout:g} s and was stopped"
+                        )
                     except Exception as exc:  # the grader's own failure, reported, not fatal
-                        result = {
-                            "student": student,
-                            "assignment": assignment,
-                            "ok": False,
-                            "message": f"{type(exc).__name__}: {exc}",
-                        }
+                        result = _failed(student, assignment, f"{type(exc).__name__}: {exc}")
                     outcome = _record(
                         course_dir, course_id, result, todo[(student, assignment)], warning
                     )

@@ -20,7 +20,7 @@ import hashlib
 import warnings
 from pathlib import Path
 
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Gradebook
 from sqlalchemy import text
 from sqlalchemy.exc import SAWarning
 
@@ -188,12 +188,3 @@ def up_to_date(row: dict | None, submission_sha256: str, source_sha256: str) -> 
         and row["submission_sha256"] == submission_sha256
         and row["source_sha256"] == source_sha256
     )
-
-
-def score_of(db_url: str, course_id: str, assignment: str, student: str):
-    with _gradebook(db_url, course_id) as gb:
-        try:
-            sub = gb.find_submission(assignment, student)
-        except MissingEntry:
-            return None
-        return sub.score, sub.max_score
