@@ -353,6 +353,21 @@ def _record(course_dir: Path, course_id: str, result: dict, hashes, warning: str
     )
 
 
+def _worker_context():
+    """Where grading workers come from: a fork server with nbgrader already imported.
+
+    pebble starts a replacement worker from its manager thread while this thread may
+    hold a lock (logging's, an import lock); a child forked then can wait on that lock
+    forever. The fork server is single-threaded, so its children start clean, and it
+    imports nbgrader (about 4 s) once for every worker it ever starts.
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["nbgrader.apps", "autograder.worker"])
+    return context
+
+
 def autograde(
     course_dir: Path,
     chapters=None,
@@ -421,19 +436,21 @@ def autograde(
         prefix="cnn-grading-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None
     )
     settings = {
+        # Workers come from a fork server started once per process, so they get the
+        # caller's environment as it is now, as forked workers would.
+        "environ": dict(os.environ),
         "course_id": course_id,
         "unsandboxed": unsandboxed,
         "cell_timeout": cell_timeout,
         "scratch": scratch,
     }
     warning = "UNSANDBOXED: student code ran with the grader's rights" if unsandboxed else ""
-    import nbgrader.apps  # noqa: F401  (loaded once here, inherited by every forked worker)
-
     n = max(1, min(workers or os.cpu_count() or 1, len(todo)))
     bar = None
     try:
         with ProcessPool(
             max_workers=n,
+            context=_worker_context(),
             initializer=worker.init,
             initargs=(str(course_dir), str(template), settings),
         ) as pool:

@@ -31,7 +31,8 @@ _state: dict = {}
 
 def _die_with_parent() -> None:
     # A worker whose command was killed (kill -9) must not run on: it would only grade
-    # into a private directory nobody reads.
+    # into a private directory nobody reads. Its parent is the fork server, which exits
+    # as soon as the command is gone.
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except OSError:
@@ -41,7 +42,10 @@ def _die_with_parent() -> None:
 def init(course_dir: str, template_db: str, settings: dict) -> None:
     """Load nbgrader and the course configuration once per worker process."""
     _die_with_parent()
-    # A forked worker inherits its parent's warning filters (pytest's "error" ones, say);
+    if "environ" in settings:
+        os.environ.clear()
+        os.environ.update(settings["environ"])
+    # A worker may inherit its starter's warning filters (pytest's "error" ones, say);
     # grading must not depend on who started it, so it starts from Python's defaults.
     warnings.resetwarnings()
     from sqlalchemy.exc import SAWarning

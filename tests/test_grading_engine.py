@@ -203,6 +203,13 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def _descendants(pid: int) -> list[int]:
+    out = []
+    for child in _children(pid):
+        out += [child, *_descendants(child)]
+    return out
+
+
 def _wait_for(condition, timeout=180):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -219,11 +226,13 @@ def test_kill_9_of_the_command_loses_no_grade_and_the_next_run_finishes(tmp_path
     url = grade.db_url(course_dir)
     proc = _command(course_dir, "--workers", "1")
     assert _wait_for(lambda: len(gradebook_io.ledger(url, "cnn-course")) >= 2)
-    workers = _children(proc.pid)
+    # The fork server, the workers and their sandboxes.
+    spawned = _descendants(proc.pid)
+    assert len(spawned) >= 2
     proc.kill()
     proc.wait()
-    # The workers (and their sandboxes) die with the command.
-    assert _wait_for(lambda: not any(os.path.exists(f"/proc/{w}") for w in workers), 20)
+    # ... all die with the command.
+    assert _wait_for(lambda: not any(os.path.exists(f"/proc/{p}") for p in spawned), 20)
     before = gradebook_io.ledger(url, "cnn-course")
     assert 2 <= len(before) < len(EXPECTED)
     for (student, _), row in before.items():
@@ -240,10 +249,15 @@ def test_a_worker_killed_mid_task_has_its_task_redelivered(tmp_path):
     course_dir, out_dir = _fresh_course(tmp_path)
     _submit_class(course_dir, out_dir, tmp_path, sleep=4)
     proc = _command(course_dir, "--workers", "2")
+
     # The first submissions sleep in the sandbox: kill every worker while they do.
-    assert _wait_for(lambda: len(_children(proc.pid)) >= 2, 60)
+    # Workers are the fork server's children, so the command's grandchildren.
+    def workers():
+        return [w for c in _children(proc.pid) for w in _children(c)]
+
+    assert _wait_for(lambda: len(workers()) >= 2, 60)
     time.sleep(3)
-    victims = _children(proc.pid)
+    victims = workers()
     for pid in victims:
         os.kill(pid, signal.SIGKILL)
     out, _ = proc.communicate(timeout=600)
