@@ -1,4 +1,4 @@
-"""Small helpers around a training loop: mini-batches, a progress bar and a history.
+"""Small helpers around a training loop: mini-batches, a progress bar (tqdm) and a history.
 
 They hold no learning: the forward pass, the loss, the backward pass and the update are
 yours. Typical use::
@@ -16,11 +16,10 @@ yours. Typical use::
 
 from __future__ import annotations
 
-import math
 import sys
-import time
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from cnnkit._validate import check_int
 
@@ -63,17 +62,11 @@ def minibatches(n, batch_size, rng=None, shuffle=True):
         yield order[start : start + batch_size]
 
 
-def _in_notebook():
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython is installed with Jupyter
-        return False
-    shell = get_ipython()
-    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+class ProgressBar(tqdm):
+    """tqdm's progress bar whose ``update`` also takes values to show beside it.
 
-
-class ProgressBar:
-    """A text progress bar that updates in place, in a notebook or a terminal.
+    ``tqdm.auto`` draws a widget in a notebook and a line that updates in place in a
+    terminal; this class only adds the course's call style, ``bar.update(loss=0.31)``.
 
     Parameters
     ----------
@@ -81,83 +74,34 @@ class ProgressBar:
         Number of steps (e.g. mini-batches in an epoch).
     description : str
         Shown before the bar.
-    width : int
-        Characters of the bar itself.
-    min_interval : float
-        Seconds between two redraws (the last step is always drawn), so that a fast loop
-        does not spend its time printing.
     file : file-like, optional
-        Where to write outside a notebook (default ``sys.stdout``).
+        Where a terminal bar is written (default ``sys.stdout``: nbgrader treats anything
+        on stderr as an error).
+    **kwargs
+        Passed on to ``tqdm`` (e.g. ``mininterval``, ``disable``).
 
     ``update(n=1, **values)`` advances by ``n`` steps and shows the values (e.g.
     ``loss=0.31``); ``close()`` draws the final state with the elapsed time.
     """
 
-    def __init__(self, total, description="", width=30, min_interval=0.2, file=None):
-        self.total = check_int("total", total, minimum=0)
-        self.description = str(description)
-        self.width = check_int("width", width, minimum=1)
-        self.min_interval = float(min_interval)
-        self.file = file
-        self.count = 0
-        self.values = {}
-        self.start = time.perf_counter()
-        self._last_draw = -math.inf
-        self._handle = None
-        self._closed = False
-        if file is None and _in_notebook():
-            from IPython.display import display
-
-            self._handle = display(self.text(), display_id=True)
-        else:
-            self._draw()
-
-    @property
-    def elapsed(self):
-        """Seconds since the bar was created."""
-        return time.perf_counter() - self.start
-
-    def text(self):
-        """The current line, e.g. ``epoch 1/4 |#####-----|  430/860  9.8s  loss 0.512``."""
-        frac = self.count / self.total if self.total else 1.0
-        filled = min(self.width, int(round(frac * self.width)))
-        bar = "#" * filled + "-" * (self.width - filled)
-        digits = len(str(self.total))
-        values = "".join(
-            f"  {k} {v:.4g}" if isinstance(v, float) else f"  {k} {v}"
-            for k, v in self.values.items()
+    def __init__(self, total, description="", *, file=None, **kwargs):
+        total = check_int("total", total, minimum=0)
+        kwargs.setdefault("mininterval", 0.2)
+        super().__init__(
+            total=total,
+            desc=str(description) or None,
+            file=sys.stdout if file is None else file,
+            **kwargs,
         )
-        prefix = f"{self.description} " if self.description else ""
-        return f"{prefix}|{bar}| {self.count:>{digits}}/{self.total} {self.elapsed:6.1f}s{values}"
-
-    def _draw(self):
-        self._last_draw = time.perf_counter()
-        if self._handle is not None:
-            self._handle.update(self.text())
-        else:
-            out = self.file or sys.stdout
-            out.write("\r" + self.text())
-            out.flush()
 
     def update(self, n=1, **values):
-        """Advance by ``n`` steps and remember ``values`` to show beside the bar."""
-        self.count = min(self.total, self.count + n)
-        self.values.update(
-            {k: float(v) if isinstance(v, (float, np.floating)) else v for k, v in values.items()}
-        )
-        if self.count == self.total or time.perf_counter() - self._last_draw >= self.min_interval:
-            self._draw()
-
-    def close(self):
-        """Draw the final line (once)."""
-        if self._closed:
-            return
-        self._closed = True
-        self._draw()
-        if self._handle is None:
-            out = self.file or sys.stdout
-            out.write("\n")
-            out.flush()
+        """Advance by ``n`` steps and show ``values`` beside the bar."""
+        if values:
+            self.set_postfix(
+                {k: float(v) if isinstance(v, np.floating) else v for k, v in values.items()},
+                refresh=False,
+            )
+        return super().update(n)
 
 
 class History:
