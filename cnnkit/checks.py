@@ -16,6 +16,15 @@ Two nbgrader rules shape this module:
   student's code runs with warnings silenced and stderr captured;
 * a test cell's traceback is shown in the feedback, so a failure is raised from here
   with a message, never with the test's data in the cell source.
+
+A failing visible test must not stop a student's *Run All* (the figures and widgets
+further down still run), yet it must still fail wherever it is graded. So, in an
+interactive Jupyter kernel only, importing this module registers an IPython hook
+(``keep_running_after_failed_checks``): a ``CheckFailed`` still stops its own cell and
+is shown as a short message, but the cell is reported to the front end as finished, so
+the cells after it run. Wherever grading happens nothing changes: nbgrader sets
+``NBGRADER_EXECUTION`` for autograde and for the toolbar's Validate, and the judge runs
+the test cells outside any IPython kernel; there a ``CheckFailed`` is an error as before.
 """
 
 from __future__ import annotations
@@ -23,6 +32,8 @@ from __future__ import annotations
 import contextlib
 import io
 import numbers
+import os
+import sys
 import warnings
 
 import numpy as np
@@ -30,6 +41,68 @@ import numpy as np
 
 class CheckFailed(AssertionError):
     """A graded check did not pass; the message explains why."""
+
+
+# ------------------------------------------------------------ interactive Run All
+
+SOFT_NOTE = "(a visible test failed; the cells below still run. Fix it before you submit.)"
+
+
+def _interactive_shell():
+    """The IPython kernel shell of an interactive session, or None (graded, script, judge)."""
+    if os.environ.get("NBGRADER_EXECUTION"):
+        return None  # autograde or Validate: a failed check must fail the cell
+    shell_module = sys.modules.get("IPython")
+    if shell_module is None:
+        return None
+    shell = shell_module.get_ipython()
+    # Only a kernel behind a notebook front end: a terminal IPython has no Run All.
+    if shell is None or type(shell).__name__ != "ZMQInteractiveShell":
+        return None
+    return shell
+
+
+def _show_check_failed(shell, etype, value, tb, tb_offset=None):
+    """Custom IPython handler: show the check's message (no traceback of checks code)."""
+    import html
+
+    from IPython.display import display
+
+    text = f"✗ {etype.__name__}: {value}"
+    display(
+        {
+            "text/plain": f"{text}\n{SOFT_NOTE}",
+            "text/html": (
+                '<div style="border-left: 4px solid #c62828; background: #fdecea; '
+                'padding: 4px 8px; white-space: pre-wrap; font-family: monospace">'
+                f"<b>{html.escape(text)}</b><br>{html.escape(SOFT_NOTE)}</div>"
+            ),
+        },
+        raw=True,
+    )
+
+
+def _forget_check_failed(result):
+    """post_run_cell hook: a cell stopped by ``CheckFailed`` counts as finished, not failed."""
+    if result is not None and isinstance(result.error_in_exec, CheckFailed):
+        result.error_in_exec = None
+
+
+def keep_running_after_failed_checks(shell=None) -> bool:
+    """Let *Run All* go past a failed visible test in an interactive notebook.
+
+    Returns whether the hook was installed: only in an interactive kernel, never while
+    nbgrader executes a notebook (``NBGRADER_EXECUTION``) and never in the judge.
+    Installing twice is harmless.
+    """
+    shell = shell if shell is not None else _interactive_shell()
+    if shell is None:
+        return False
+    shell.set_custom_exc((CheckFailed,), _show_check_failed)
+    callbacks = shell.events.callbacks.get("post_run_cell", [])
+    if not any(getattr(cb, "__name__", "") == "_forget_check_failed" for cb in callbacks):
+        shell.events.register("post_run_cell", _forget_check_failed)
+    return True
 
 
 # --------------------------------------------------------------------------- calling
@@ -214,3 +287,6 @@ def expect_raises(func, args=(), kwargs=None, exc=ValueError, why=""):
         f"{label} should raise {exc.__name__}{' (' + why + ')' if why else ''}, "
         f"but returned {describe(result) if isinstance(result, np.ndarray) else repr(result)}"
     )
+
+
+keep_running_after_failed_checks()

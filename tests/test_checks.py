@@ -181,3 +181,50 @@ def test_expect_own_work():
         checks.expect_own_work(gradcheck.rel_error)
     with pytest.raises(CheckFailed, match="must be a function"):
         checks.expect_own_work(np.sum)
+
+
+def _run_all(env_value):
+    """Run a three-cell notebook (import, failing check, later cell) in a real kernel."""
+    import os
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("from cnnkit.checks import CheckFailed, expect_equal"),
+        nbformat.v4.new_code_cell("expect_equal('f(2)', 5, 4)\nprint('not reached')"),
+        nbformat.v4.new_code_cell("print('later cell ran')"),
+    ]
+    old = os.environ.pop("NBGRADER_EXECUTION", None)
+    if env_value:
+        os.environ["NBGRADER_EXECUTION"] = env_value
+    try:
+        NotebookClient(nb, timeout=60, kernel_name="python3").execute()
+    finally:
+        os.environ.pop("NBGRADER_EXECUTION", None)
+        if old is not None:
+            os.environ["NBGRADER_EXECUTION"] = old
+    return nb
+
+
+@pytest.mark.slow
+def test_run_all_goes_past_a_failed_visible_test_but_grading_still_fails_it():
+    from nbclient.exceptions import CellExecutionError
+
+    nb = _run_all(None)
+    failed = nb.cells[1].outputs
+    assert [o.output_type for o in failed] == ["display_data"]  # no error, no traceback
+    text = failed[0].data["text/plain"]
+    assert "f(2) returned 5, expected 4" in text and "still run" in text
+    assert nb.cells[2].outputs[0].text == "later cell ran\n"
+    # nbgrader's Validate (and autograde) set NBGRADER_EXECUTION: the cell fails there
+    with pytest.raises(CellExecutionError, match="CheckFailed"):
+        _run_all("validate")
+
+
+def test_no_run_all_hook_outside_an_interactive_kernel():
+    assert checks.CheckFailed is CheckFailed
+    from cnnkit import checks as student_checks
+
+    assert student_checks.keep_running_after_failed_checks() is False
