@@ -368,3 +368,85 @@ def test_layer_trains_through_sgd():
         opt.step()
     assert layer.params["W"].shape == (2, 1, 4, 4)
     assert losses[-1] < losses[0]
+
+
+# ---------------------------------------------------------------------- widget geometry
+
+
+def test_transposed_picture_coverage_is_the_transposed_convolution_of_ones():
+    from cnnkit.transposed_widget import transposed_geometry
+
+    for i in (1, 2, 3, 5):
+        for k in (1, 2, 3, 4, 5):
+            for s in (1, 2, 3):
+                for p in (0, 1, 2, 3):
+                    for a in range(s):
+                        o = s * (i - 1) + k - 2 * p + a
+                        if o < 1:
+                            with pytest.raises(ValueError, match="empty"):
+                                transposed_geometry(i, k, s, p, a)
+                            continue
+                        g = transposed_geometry(i, k, s, p, a)
+                        ones, _ = conv_transpose2d_forward(
+                            np.ones((1, 1, 1, i)),
+                            np.ones((1, 1, 1, k)),
+                            [0.0],
+                            (1, s),
+                            (0, p),
+                            (0, a),
+                        )
+                        assert g.o == o and g.size == o + k - 1
+                        np.testing.assert_array_equal(g.coverage, ones[0, 0, 0])
+
+
+def test_receptive_field_map_is_the_backward_pass_of_the_stack():
+    from cnnkit.transposed_widget import RF_PRESETS, receptive_field_map
+
+    rng = np.random.default_rng(13)
+    stacks = list(RF_PRESETS.values()) + [
+        [tuple(int(v) for v in rng.integers(1, 4, size=3)) for _ in range(int(rng.integers(1, 5)))]
+        for _ in range(30)
+    ]
+    for layers in stacks:
+        paths = receptive_field_map(layers, 2)
+        # the same stack of all-ones 1-D kernels, run backward from unit 2
+        n = len(paths)
+        Z, caches = np.ones((1, 1, 1, n)), []
+        for layer in layers:
+            k, s, d = (*layer, 1)[:3]
+            Z, cache = dilated_conv2d_forward(Z, np.ones((1, 1, 1, k)), [0.0], (1, s), 0, (1, d))
+            caches.append(cache)
+        grad = np.zeros_like(Z)
+        grad[..., 2] = 1.0
+        for cache in reversed(caches):
+            grad = dilated_conv2d_backward(grad, cache)[0]
+        np.testing.assert_array_equal(paths, grad[0, 0, 0])
+        # the span is r = 1 + sum (k - 1) d * (product of earlier strides)
+        r, jump = 1, 1
+        for layer in layers:
+            k, s, d = (*layer, 1)[:3]
+            r, jump = r + (k - 1) * d * jump, jump * s
+        seen = np.flatnonzero(paths)
+        assert seen[-1] - seen[0] + 1 == r
+
+
+def test_widgets_draw():
+    from cnnkit import transposed_widget as tw
+
+    assert tw.transposed_arithmetic_gallery()._repr_png_()[:4] == b"\x89PNG"
+    assert tw.transposed_arithmetic_figure(3, 3, 2, 1, 1, position=4)._repr_png_()
+    assert tw.receptive_field_figure(tw.RF_PRESETS["LeNet-5 up to C5"], (1, 2))._repr_png_()
+
+    def wrong_size(i, k, stride=1, pad=0, output_padding=0):
+        return (i + 2 * pad - k) // stride + 1
+
+    explorer = tw.TransposedArithmeticExplorer(wrong_size, preset="padding, strides")
+    assert "returned" in explorer.message
+    explorer.set(2, 4, 2, 1, 0)
+    assert "Uneven" not in explorer.message
+    explorer.set(4, 3, 2, 0, 0)
+    assert "Uneven" in explorer.message
+    viewer = tw.ReceptiveFieldViewer(lambda layers: [99])
+    assert "receptive field 15×15" in viewer.message and "99" in viewer.message
+    viewer.text.value = "3,1; x"
+    assert "could not read" in viewer.message
