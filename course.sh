@@ -5,6 +5,8 @@
 #   ./course.sh setup           set up only, for scripts
 #   ./course.sh test            set up with test tools, then run the whole test suite
 #   ./course.sh lab [ARGS...]   open JupyterLab, passing ARGS on (e.g. --no-browser --port 8890)
+#   ./course.sh update          fetch the course's changes (git pull) into work/, answers kept
+#   ./course.sh check NN        check work/NN_*.ipynb as grading would (every check, no answer)
 #   ./course.sh release [DIR]   write the student release (notebooks + cnnkit, no answers)
 #
 # Setup is idempotent: a local virtual environment in .venv/, reinstalled only when
@@ -65,11 +67,10 @@ setup() {
 }
 
 workspace() {
-  # Students work on copies: a course update (git pull) never touches their answers.
-  mkdir -p work
-  for nb in notebooks/*.ipynb; do
-    [ -e "work/$(basename "$nb")" ] || cp "$nb" work/
-  done
+  # Students work on copies in work/: new chapters are copied in, and a changed chapter
+  # reaches a copy with every answer, added cell and edit kept (cnnkit/workspace.py;
+  # the old copy is backed up in work/.course/backup/ first).
+  "$VENV/bin/python" -m cnnkit.workspace notebooks work --quiet
 }
 
 setup_test_tools() {
@@ -103,6 +104,17 @@ case "$command" in
     root_flag=()
     [ "$(id -u)" = 0 ] && root_flag=(--allow-root)
     exec jupyter lab --ServerApp.root_dir="$PWD/work" "${root_flag[@]}" "$@" ;;
+  update)
+    setup ""
+    if git rev-parse --abbrev-ref --symbolic-full-name '@{u}' >/dev/null 2>&1; then
+      git pull --ff-only || say "git pull failed (local changes to tracked files?); syncing work/ anyway"
+    fi
+    workspace ;;
+  check)
+    setup ""
+    workspace
+    export PATH="$PWD/$VENV/bin:$PATH"
+    exec python -m autograder check "$@" ;;
   release)
     setup ""
     export PATH="$PWD/$VENV/bin:$PATH"
@@ -116,5 +128,5 @@ case "$command" in
     say "tests"
     exec python -m pytest "$@" ;;
   *)
-    sed -n '2,17p' "$0"; exit 2 ;;
+    sed -n '2,19p' "$0"; exit 2 ;;
 esac

@@ -6,6 +6,7 @@
     export     total scores to CSV (nbgrader's exporter) and one row per check
     feedback   feedback HTML under course/feedback/
     collect    copy student notebooks from a folder of <student>/<chapter>.ipynb into submitted/
+    check      self-study: grade your own notebook locally, every check, no answer shown
 
 Every command takes ``--course-dir`` (default: ./course in the repository).
 """
@@ -68,9 +69,15 @@ def main(argv=None) -> int:
     p = sub.add_parser("collect", help="put <student>/<chapter>.ipynb files into submitted/")
     p.add_argument("folder", type=Path)
 
+    from autograder import check as check_mod
+
+    check_mod.add_parser(sub)
+
     args = parser.parse_args(argv)
     course_dir = args.course_dir.resolve()
 
+    if args.command == "check":
+        return check_mod.main(args)
     if args.command == "build":
         for path in build_mod.build(course_dir, args.chapters or None, out_dir=args.out):
             print(f"wrote {path}")

@@ -51,7 +51,10 @@ def student_pyproject() -> str:
 
 STUDENT_COURSE_SH = """\
 #!/usr/bin/env bash
-# The student side of the CNN course: ./course.sh sets up and opens JupyterLab.
+# The student side of the CNN course.
+#   ./course.sh              set up (first time only) and open JupyterLab on work/
+#   ./course.sh update       take a new release's notebooks into work/, your answers kept
+#   ./course.sh check NN     run work/NN_*.ipynb's visible checks and list them
 # Your work lives in work/ (copies of notebooks/); an update never overwrites it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -60,11 +63,13 @@ if [ ! -x .venv/bin/python ]; then "$PYTHON" -m venv .venv; fi
 if [ ! -f .venv/.installed ]; then
   .venv/bin/python -m pip install -q -e . && touch .venv/.installed
 fi
-mkdir -p work
-for nb in notebooks/*.ipynb; do
-  [ -e "work/$(basename "$nb")" ] || cp "$nb" work/
-done
-exec .venv/bin/jupyter lab --ServerApp.root_dir="$PWD/work" "$@"
+.venv/bin/python -m cnnkit.workspace notebooks work --quiet
+case "${1:-run}" in
+  update) exit 0 ;;
+  check) shift; exec .venv/bin/python -m cnnkit.selfcheck "$@" ;;
+  run) [ $# -gt 0 ] && shift; exec .venv/bin/jupyter lab --ServerApp.root_dir="$PWD/work" "$@" ;;
+  *) exec .venv/bin/jupyter lab --ServerApp.root_dir="$PWD/work" "$@" ;;
+esac
 """
 
 STUDENT_README = """\
@@ -72,7 +77,11 @@ STUDENT_README = """\
 
 Run `./course.sh`: it creates a virtual environment, installs `cnnkit` and opens
 JupyterLab on `work/`, your copies of the chapter notebooks. Each exercise has visible
-tests you can run; your instructor grades the hidden ones.
+tests you can run; your instructor grades the hidden ones. `./course.sh check 01` runs a
+chapter's visible checks and lists them with their points. When your instructor sends a
+new release, unpack it over this folder and run `./course.sh update`: new chapters are
+copied into `work/`, and a changed chapter reaches your copy with every answer and every
+cell you added kept (your old copy is saved in `work/.course/backup/` first).
 """
 
 
