@@ -13,7 +13,9 @@
 # pyproject.toml changes. It installs the student side only (cnnkit); the instructor
 # side (autograder/) runs from this folder and is never importable from a notebook.
 # On Debian/Ubuntu with root or sudo it also installs the Fashion-MNIST package (real
-# data without a download), bubblewrap (the grading sandbox) and, for the tests, Chromium.
+# data without a download), bubblewrap (the grading sandbox), a CJK font and, for the
+# tests, Chromium; elsewhere (macOS: no apt, no sha256sum) Fashion-MNIST is downloaded
+# and checked instead.
 # Your work lives in work/: copies of notebooks/, never overwritten by an update.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -55,7 +57,10 @@ setup() {
       "$PYTHON" -m venv "$VENV" || { say "python3 -m venv failed: install python3-venv"; exit 1; }
     fi
   fi
-  local stamp="$VENV/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-$extras"
+  # Hashed by Python, not sha256sum: macOS has none.
+  local stamp
+  stamp="$VENV/.installed-$("$VENV/bin/python" -c 'import hashlib, sys
+print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()[:16])' pyproject.toml)-$extras"
   if [ ! -f "$stamp" ]; then
     say "installing the course into $VENV (${extras:-no extras})"
     "$VENV/bin/python" -m pip install -q --upgrade pip
@@ -63,7 +68,14 @@ setup() {
     rm -f "$VENV"/.installed-*
     touch "$stamp"
   fi
-  apt_install dataset-fashion-mnist bubblewrap
+  apt_install dataset-fashion-mnist bubblewrap fonts-noto-cjk
+  # Without Debian's package (macOS, Windows, no root) Fashion-MNIST is downloaded into
+  # the user cache and checked against its published checksums, once.
+  if [ ! -f "$VENV/.fashion-mnist-ok" ]; then
+    if "$VENV/bin/python" -m cnnkit.data >/dev/null; then touch "$VENV/.fashion-mnist-ok"
+    else say "Fashion-MNIST not downloaded now (offline?); the notebooks will try again"
+    fi
+  fi
 }
 
 workspace() {
@@ -99,11 +111,10 @@ case "$command" in
   run|lab)
     setup ""
     workspace
-    say "starting JupyterLab on work/ (Ctrl-C to stop)"
     export PATH="$PWD/$VENV/bin:$PATH"
-    root_flag=()
-    [ "$(id -u)" = 0 ] && root_flag=(--allow-root)
-    exec jupyter lab --ServerApp.root_dir="$PWD/work" "${root_flag[@]}" "$@" ;;
+    # A CJK font for matplotlib and nbgrader's instructor UI hidden: cnnkit/lab.py, the
+    # same on every system (python -m cnnkit.lab is the Windows route)
+    exec python -m cnnkit.lab "$@" ;;
   update)
     setup ""
     if git rev-parse --abbrev-ref --symbolic-full-name '@{u}' >/dev/null 2>&1; then

@@ -666,3 +666,27 @@ def load_mnist(split="train", path=None, *, normalize=False, download=True):
         Shape (N,), int64 digits 0..9.
     """
     return _load("mnist", split, path, normalize, download)
+
+
+def _main(argv=None):
+    """``python -m cnnkit.data``: find or download (checked) both splits of Fashion-MNIST."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m cnnkit.data",
+        description="Find Fashion-MNIST, or download it into the user cache and check it.",
+    )
+    parser.add_argument("--name", default="fashion-mnist", choices=sorted(DATASETS))
+    args = parser.parse_args(argv)
+    try:
+        for split in ("train", "test"):
+            loc = find_dataset(args.name, split, download=True)
+            print(f"{DATASETS[args.name].title} {split}: {loc.directory} ({loc.source})")
+    except (OSError, ValueError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())
