@@ -10,6 +10,7 @@ disk is read, never written: save it in JupyterLab first.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from pathlib import Path
@@ -54,8 +55,43 @@ def run(path: Path, timeout: int = 600) -> list[tuple[str, float, float, str]]:
         kernel_name="python3",
         resources={"metadata": {"path": str(Path(path).parent)}},
     )
-    client.execute()
+    # As nbgrader's Validate does: a failed visible check must fail its cell (in a plain
+    # interactive kernel cnnkit.checks lets Run All go past it), and long demos run short.
+    saved = os.environ.get("NBGRADER_EXECUTION")
+    os.environ["NBGRADER_EXECUTION"] = "validate"
+    try:
+        client.execute()
+    finally:
+        if saved is None:
+            del os.environ["NBGRADER_EXECUTION"]
+        else:
+            os.environ["NBGRADER_EXECUTION"] = saved
     return results(nb)
+
+
+def check_my_work(chapter: str, work: Path | str = ".") -> int:
+    """From a notebook cell: check this chapter as grading would, or as far as you can.
+
+    Save the notebook first (Ctrl-S): the file on disk is what is checked. With the whole
+    course repository (self-study) every check runs, hidden ones included, through the
+    grading sandbox and judge (``./course.sh check``); in a student release, the visible
+    checks run. Nothing happens while the notebook is itself being graded or checked.
+    """
+    if os.environ.get("NBGRADER_EXECUTION"):
+        print("(skipped while grading)")
+        return 0
+    import subprocess
+
+    work = Path(work).resolve()
+    root = work.parent
+    if (root / "autograder" / "check.py").is_file():
+        cmd = [sys.executable, "-m", "autograder", "check", str(chapter), "--work", str(work)]
+    else:
+        cmd = [sys.executable, "-m", "cnnkit.selfcheck", str(chapter), "--work", str(work)]
+    env = dict(os.environ, PYTHONPATH=str(root))
+    done = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
+    print(done.stdout + (done.stderr if done.returncode > 1 else ""))
+    return done.returncode
 
 
 def main(argv=None) -> int:

@@ -191,3 +191,30 @@ def test_course_sh_update_brings_a_fix_and_keeps_every_answer(tmp_path):
     assert "def corr2d(X, K):\n    return 'my answer'" in text
     assert "Convolution [fixed]" in text[0]
     assert list((student / "work" / ".course" / "backup").glob(f"*/{CHAPTER}.ipynb"))
+
+
+@pytest.mark.slow
+def test_selfcheck_runs_the_visible_checks_in_a_real_kernel(tmp_path):
+    """The release's check: failed visible checks are failures even though an interactive
+    kernel lets Run All go past them."""
+    path = tmp_path / f"{CHAPTER}.ipynb"
+    shutil.copy2(REPO / "notebooks" / f"{CHAPTER}.ipynb", path)
+    got = {g: p for g, p, _, _ in selfcheck.run(path)}
+    assert got["corr2d_worked_example"] == 0.0 and got["conv1d_worked_example"] == 0.0
+    assert got["corr2d_random"] is None
+
+
+@pytest.mark.slow
+def test_check_my_work_from_a_notebook_uses_the_judge_beside_a_repository(solved, tmp_path, capsys):
+    require_sandbox()
+    (tmp_path / "autograder").symlink_to(REPO / "autograder")
+    _write(solved, tmp_path / "work")
+    assert selfcheck.check_my_work("01", tmp_path / "work") == 0
+    assert "01_convolution: 21 / 21 points" in capsys.readouterr().out
+    assert (tmp_path / "work" / "mine" / "ch01_convolution.py").is_file()
+
+
+def test_check_my_work_does_nothing_while_graded(monkeypatch, capsys):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    assert selfcheck.check_my_work("01") == 0
+    assert "skipped while grading" in capsys.readouterr().out
