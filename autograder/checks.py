@@ -97,6 +97,27 @@ def reference_helpers(func, replacements):
         func.helpers.update(saved)
 
 
+def reference_helpers_for_this_check(func, replacements):
+    """``reference_helpers`` for the rest of one test cell, without a ``with`` block.
+
+    For a visible graded cell, whose lines the student sees: a hidden line at its top
+    makes ``func`` call the reference helpers for the rest of that check, so a mistake
+    in an earlier exercise is not charged again here. In the judge ``func`` is a proxy
+    made afresh for every check, so nothing outlives the cell. On a plain function the
+    namespace is changed and not put back: callers outside the judge restore it.
+    """
+    if hasattr(func, "helpers"):
+        func.helpers.update(replacements)
+        return
+    namespace = getattr(func, "__globals__", None)
+    if namespace is None:
+        return
+    for name, replacement in replacements.items():
+        obj = namespace.get(name)
+        if inspect.isfunction(obj) and obj.__module__ == func.__module__ and obj is not func:
+            namespace[name] = replacement
+
+
 # Packages whose functions would do a graded exercise outright, under any alias.
 ALWAYS_FORBIDDEN = ("autograder", "torch", "scipy", "tensorflow", "jax", "sklearn")
 

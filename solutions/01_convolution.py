@@ -107,8 +107,9 @@ hidden.fc_layer_cost_hidden(fc_layer_cost)
 #
 # A convolutional layer fixes both problems with two ideas:
 #
-# - **Local connectivity (局部连接).** Each output looks only at a small window of the input,
-#   say 3×3 pixels, because nearby pixels are what matter for edges, corners and textures.
+# - **Local connectivity (局部连接)**, also called **sparse connectivity (稀疏连接)**. Each
+#   output looks only at a small window of the input, say 3×3 pixels, because nearby pixels
+#   are what matter for edges, corners and textures.
 # - **Weight sharing (参数共享).** The same small set of weights, the *kernel* (卷积核, also
 #   called a filter, 滤波器), is used at every position. A 3×3 kernel has 9 weights, whatever
 #   the size of the image.
@@ -140,8 +141,11 @@ hidden.fc_layer_cost_hidden(fc_layer_cost)
 # $7 - 5 + 1 = 3$ outputs; wide convolution pads $4$ zeros on each side, $7 + 8 = 15$ values,
 # and gives $15 - 5 + 1 = 11$ outputs; same convolution gives $7$.
 #
-# For `same` with an even kernel the padding cannot be split evenly; we follow NumPy: `same`
-# returns the $n$ values of the `full` result starting at index $\lfloor (k-1)/2 \rfloor$.
+# For `same` with an even kernel the padding cannot be split evenly. We return the $n$
+# values of the `full` result starting at index $\lfloor (k-1)/2 \rfloor$: one more zero of
+# padding on the right than on the left. `np.convolve(x, w, "same")` gives the same values
+# when $k \le n$; when the kernel is longer than the signal NumPy returns $\max(n, k)$
+# values, while our `same` always returns $n$.
 #
 # ### Exercise 2 — output size
 # Write `output_size(n, k, mode)`. It must raise a `ValueError` with a clear message when the
@@ -237,10 +241,18 @@ def conv1d(x, w, mode="valid"):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "conv1d_worked_example", "points": 2}
-# Visible tests: 7 inputs, a kernel of 5, all three modes.
+# %%
+# The worked example: 7 inputs, a kernel of 5.
 x = np.array([1, 2, 3, 4, 5, 6, 7])
 w = np.array([1, 0, -1, 2, 1])
+
+# %% nbgrader={"grade": true, "grade_id": "conv1d_worked_example", "points": 2}
+# Visible tests: the worked example in all three modes, and an even kernel in same mode.
+### BEGIN HIDDEN TESTS
+from autograder.hidden import ch01 as hidden
+
+hidden.alone(conv1d)  # graded with the reference output_size: a mistake there costs once
+### END HIDDEN TESTS
 expected = {
     "valid": [7, 10, 13],
     "full": [1, 2, 2, 4, 7, 10, 13, 8, 10, 20, 7],
@@ -260,6 +272,15 @@ for mode, want in expected.items():
             "the output is one element too short (off by one)": np.zeros(len(want) - 1),
         },
     )
+expect_array(
+    "conv1d(x, [1, 2, 3, 4], mode='same')",
+    call(conv1d, (x, np.array([1, 2, 3, 4])), {"mode": "same"}),
+    [4, 10, 20, 30, 40, 50, 52],
+    misconceptions={
+        "for an even kernel, same mode starts at index (k - 1) // 2 of the full result, "
+        "not k // 2": [10, 20, 30, 40, 50, 52, 45],
+    },
+)
 print("conv1d: visible tests passed")
 
 # %% nbgrader={"grade": true, "grade_id": "conv1d_random", "points": 2}
@@ -408,6 +429,11 @@ hidden.corr2d_edge_cases(corr2d)
 # Write `conv2d(X, K)`, the mathematical convolution: rotate the kernel by 180° and
 # cross-correlate. Reuse your `corr2d`. (Rotating by 180° is flipping *both* axes; it is
 # not the same as transposing.)
+#
+# > **A common mistake.** Some notes say convolution "transposes the kernel" when they mean
+# > this 180° rotation: `K.T` swaps rows and columns, `K[::-1, ::-1]` reverses both. They
+# > agree only for special kernels (and on special inputs, such as the worked example,
+# > whose diagonals are constant), which is why the test below uses a second input.
 
 
 # %% nbgrader={"solution": true, "grade_id": "conv2d"}
@@ -430,7 +456,13 @@ def conv2d(X, K):
 
 
 # %% nbgrader={"grade": true, "grade_id": "conv2d_worked_example", "points": 1}
-# Visible test: the worked example, now as a true convolution.
+# Visible tests: the worked example, now as a true convolution, and a second input on
+# which transposing the kernel gives a different answer from rotating it.
+### BEGIN HIDDEN TESTS
+from autograder.hidden import ch01 as hidden
+
+hidden.alone(conv2d)  # graded with the reference corr2d: a mistake there costs once
+### END HIDDEN TESTS
 expect_array(
     "conv2d(X_example, K_example)",
     call(conv2d, (X_example, K_example)),
@@ -447,7 +479,26 @@ expect_array(
         ],
     },
 )
-print("conv2d: visible test passed")
+X_other = np.array([[1, 2, 0, 1], [3, 0, 1, 2], [0, 1, 3, 1], [2, 1, 0, 0]])
+expect_array(
+    "conv2d(X_other, K_example)",
+    call(conv2d, (X_other, K_example)),
+    [[14, 9], [10, 8]],
+    misconceptions={
+        "the kernel was transposed (K.T); convolution rotates it by 180 degrees "
+        "(K[::-1, ::-1])": [[10, 15], [12, 6]],
+        "the kernel was not flipped: that is cross-correlation, not convolution": [
+            [10, 13],
+            [16, 8],
+        ],
+        "only the rows were flipped; rotate by 180 degrees (flip both axes)": [[6, 12], [16, 11]],
+        "only the columns were flipped; rotate by 180 degrees (flip both axes)": [
+            [10, 8],
+            [10, 11],
+        ],
+    },
+)
+print("conv2d: visible tests passed")
 
 # %% nbgrader={"grade": true, "grade_id": "conv2d_random", "points": 2}
 # Hidden tests (2 points): random inputs and non-symmetric kernels.
@@ -460,11 +511,35 @@ hidden.conv2d_random(conv2d)
 # %% [markdown]
 # ### Does the order matter?
 #
-# Convolution is **commutative** in its wide (full) form: $X * K = K * X$. The proof
-# substitutes $u' = i - u + 1$ in the sum; it works because wide convolution pads $X$ with
-# $k_H - 1$ rows and $k_W - 1$ columns of zeros on each side, so every product
-# $K_{uv} X_{ab}$ with $u + a - 1 = i$ appears on both sides. Cross-correlation is not
-# commutative: swapping the arguments mirrors the result. Check it numerically:
+# Convolution is **commutative** in its wide (full) form: $X * K = K * X$. Cross-correlation
+# is not: swapping its arguments **rotates the result by 180°**.
+#
+# **Proof.** Index from 1, let $X$ be $H \times W$ and $K$ be $U \times V$, and read every
+# entry outside an array as zero: that is exactly what wide convolution's padding of
+# $U - 1$ rows and $V - 1$ columns of zeros on each side of $X$ does. The wide convolution
+# is then, for $1 \le i \le H + U - 1$ and $1 \le j \le W + V - 1$,
+#
+# $$(X * K)_{ij} = \sum_{u=1}^{U} \sum_{v=1}^{V} K_{uv}\, X_{i-u+1,\; j-v+1}.$$
+#
+# Substitute $a = i - u + 1$, $b = j - v + 1$, so $u = i - a + 1$, $v = j - b + 1$. As $u$
+# runs over $1..U$, $a$ runs over $i - U + 1 .. i$; every $a$ outside $1..H$ picks a padded
+# zero of $X$, and every $a$ in $1..H$ whose $u$ falls outside $1..U$ would pick a zero of
+# $K$. So the sum is over all pairs with $X_{ab}$ and $K_{i-a+1,\,j-b+1}$ both inside
+# their arrays, and nothing else:
+#
+# $$(X * K)_{ij} = \sum_{a=1}^{H} \sum_{b=1}^{W} X_{ab}\, K_{i-a+1,\; j-b+1} = (K * X)_{ij},$$
+#
+# the wide convolution of $K$ with $X$ (now $K$ is the padded one, by $H - 1$ and $W - 1$).
+# Both sides have the same size, $(H + U - 1) \times (W + V - 1)$, and the same value at
+# every $(i, j)$: each product $K_{uv} X_{ab}$ with $u + a - 1 = i$ and $v + b - 1 = j$
+# appears once on each side. The proof needs every such product to be present, which is
+# why it fails for valid convolution (some products are cut off at the border, and the two
+# sides do not even have the same size when $X$ and $K$ differ in size).
+#
+# For cross-correlation the same substitution gives
+# $(X \star K)_{ij} = \sum_{a,b} X_{ab} K_{a-i+1,\, b-j+1}$: the index of $K$ now runs the
+# other way, so $K \star X$ is $X \star K$ read backwards in both directions, a 180°
+# rotation. Check both numerically:
 
 
 # %%
@@ -488,6 +563,10 @@ print(
 print(
     "wide cross-correlation commutes: ",
     np.allclose(full_corr2d(X_example, K_example), full_corr2d(K_example, X_example)),
+)
+print(
+    "...but swapping rotates it by 180°:",
+    np.allclose(full_corr2d(X_example, K_example)[::-1, ::-1], full_corr2d(K_example, X_example)),
 )
 
 # %% [markdown]
@@ -533,6 +612,11 @@ def detect_edges(image):
 
 # %% nbgrader={"grade": true, "grade_id": "detect_edges_step", "points": 1}
 # Visible test: the bright/dark step image.
+### BEGIN HIDDEN TESTS
+from autograder.hidden import ch01 as hidden
+
+hidden.alone(detect_edges)  # graded with the reference corr2d: a mistake there costs once
+### END HIDDEN TESTS
 step = step_image()
 result = call(detect_edges, (step,))
 vertical_want = np.array([[0, 30, 30, 0]] * 4)
@@ -578,6 +662,35 @@ plt.show()
 # them into textures, parts and objects. You will see the learned kernels of a LeNet in
 # chapter 5.
 #
+# ### A kernel learned by gradient descent
+# Can a kernel be *learned* from examples of what it should do? Take a 40×40 patch of the
+# photo (centred and scaled), let the target be its vertical-edge response, start from a
+# kernel of zeros and lower the mean squared error
+# $L = \frac{1}{|Y|}\sum_{ij} (Y_{ij} - T_{ij})^2$ by gradient descent (梯度下降), where
+# $Y = X \star K$. The gradient with respect to the kernel is itself a cross-correlation,
+# of the input with the residual: $\partial L / \partial K = \frac{2}{|Y|}\, X \star (Y - T)$
+# (chapter 4 derives it). Both steps use **your** `corr2d`. The learning rate (学习率)
+# 0.1 is a hyperparameter (超参数): chosen by hand, not learned.
+
+# %%
+patch = photo[40:80, 40:80]
+patch = (patch - patch.mean()) / patch.std()
+target = corr2d(patch, VERTICAL_EDGE)
+K_learned = np.zeros((3, 3))
+losses = []
+for _ in range(100):
+    residual = corr2d(patch, K_learned) - target
+    losses.append(np.mean(residual**2))
+    K_learned -= 0.1 * 2 * corr2d(patch, residual) / residual.size
+print("learned kernel after 100 steps:\n", np.round(K_learned, 2))
+fig, ax = plt.subplots(figsize=(5, 2.5))
+ax.semilogy(losses)
+ax.set_xlabel("step")
+ax.set_ylabel("mean squared error")
+ax.set_title("learning the vertical-edge kernel")
+plt.show()
+
+# %% [markdown]
 # ### Kernel playground
 # Pick a preset or type your own numbers. The filtering is done by **your** `corr2d`.
 # Try: make the vertical-edge kernel detect only dark-to-bright edges; make a kernel that

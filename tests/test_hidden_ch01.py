@@ -189,3 +189,22 @@ def test_understanding_answers():
     hidden.understanding(right)
     with pytest.raises(CheckFailed, match="1 of 4"):
         hidden.understanding({**right, "q_valid_size": "a"})
+
+
+def test_a_wrong_corr2d_is_not_charged_again_in_conv2d_and_detect_edges():
+    short = as_student(corr2d_short, corr2d_ok=corr2d_ok)
+    hidden.conv2d_random(as_student(conv2d_ok, corr2d=short))
+    edges = module_as_notebook(ref)["detect_edges"]
+    edges.__globals__["corr2d"] = short
+    hidden.detect_edges_hidden(edges)
+    assert edges.__globals__["corr2d"] is short  # put back afterwards
+
+
+def test_even_kernel_same_mode_at_k_over_2_is_named():
+    def conv1d_k_over_2(x, w, mode="valid"):
+        full = ref_conv1d(x, w, "full")  # noqa: F821
+        n, k = len(x), len(w)
+        return full[k // 2 : k // 2 + n] if mode == "same" else ref_conv1d(x, w, mode)  # noqa: F821
+
+    with pytest.raises(CheckFailed, match=re.escape("not k // 2")):
+        hidden.conv1d_edge_cases(as_student(conv1d_k_over_2, ref_conv1d=mine.conv1d))

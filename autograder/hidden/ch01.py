@@ -11,12 +11,31 @@ from autograder.checks import (
     expect_equal,
     expect_own_work,
     expect_raises,
+    reference_helpers,
+    reference_helpers_for_this_check,
     signature,
 )
 from autograder.reference import ch01_convolution as ref
 
 # Library calls that would skip the exercise.
 CONV_LIBRARY = ("convolve", "correlate", "correlate2d", "convolve2d", "fftconvolve", "conv2d")
+
+
+# The earlier exercises each graded function may call: graded with the reference ones,
+# so that one mistake costs its points once (a wrong corr2d is not charged again in
+# conv2d and detect_edges).
+HELPERS = {"output_size": ref.output_size, "corr2d": ref.corr2d}
+USES = {"conv1d": ("output_size",), "conv2d": ("corr2d",), "detect_edges": ("corr2d",)}
+
+
+def _alone(func, exercise):
+    return reference_helpers(func, {h: HELPERS[h] for h in USES[exercise]})
+
+
+def alone(func):
+    """Visible graded cell: ``func`` calls the reference helpers for the rest of the check."""
+    name = getattr(func, "__name__", "")
+    reference_helpers_for_this_check(func, {h: HELPERS[h] for h in USES.get(name, ())})
 
 
 def _rng(seed):
@@ -68,6 +87,12 @@ def _conv1d_misconceptions(x, w, mode):
             out[f"this is the '{other}' result; mode='{mode}' was asked for"] = ref.conv1d(
                 x, w, other
             )
+    if mode == "same" and k % 2 == 0:
+        full = ref.conv1d(x, w, "full")
+        out[
+            "for an even kernel, same mode starts at index (k - 1) // 2 of the full result, "
+            "not k // 2"
+        ] = full[k // 2 : k // 2 + n]
     size = ref.output_size(n, k, mode)
     out["the output is one element too short (off by one in the output size)"] = np.zeros(size - 1)
     out["the output is one element too long (off by one in the output size)"] = np.zeros(size + 1)
@@ -85,6 +110,11 @@ def check_conv1d_case(conv1d, x, w, mode):
 
 def conv1d_random(conv1d):
     expect_own_work(conv1d, CONV_LIBRARY)
+    with _alone(conv1d, "conv1d"):
+        _conv1d_random(conv1d)
+
+
+def _conv1d_random(conv1d):
     rng = _rng(101)
     for n, k in [(7, 5), (10, 3), (12, 4), (9, 9), (16, 2), (20, 7)]:
         for mode in ref.MODES:
@@ -95,6 +125,11 @@ def conv1d_random(conv1d):
 
 
 def conv1d_edge_cases(conv1d):
+    with _alone(conv1d, "conv1d"):
+        _conv1d_edge_cases(conv1d)
+
+
+def _conv1d_edge_cases(conv1d):
     rng = _rng(102)
     # one tap: every mode is a scaled copy
     for mode in ref.MODES:
@@ -199,6 +234,11 @@ def corr2d_edge_cases(corr2d):
 
 def conv2d_random(conv2d):
     expect_own_work(conv2d, CONV_LIBRARY)
+    with _alone(conv2d, "conv2d"):
+        _conv2d_random(conv2d)
+
+
+def _conv2d_random(conv2d):
     rng = _rng(301)
     for shape_x, shape_k in _shapes2d():
         X, K = _ints(rng, shape_x), _ints(rng, shape_k)
@@ -248,6 +288,11 @@ def output_size_hidden(output_size):
 
 def detect_edges_hidden(detect_edges):
     expect_own_work(detect_edges, CONV_LIBRARY)
+    with _alone(detect_edges, "detect_edges"):
+        _detect_edges_hidden(detect_edges)
+
+
+def _detect_edges_hidden(detect_edges):
     rng = _rng(401)
     for shape in [(6, 6), (8, 5), (3, 3), (12, 10)]:
         image = _ints(rng, shape)

@@ -1,0 +1,192 @@
+"""Typical wrong answers, graded as a student would be: the message each one gets.
+
+Every row is one wrong idea written into the instructor's solution cell (a one-line
+edit) and graded in-process by ``tests.grading_probe``: the visible test cell must fail
+with a message naming the mistake (the student sees it before submitting), and so must
+the hidden test cell. ``python -m tests.test_misconceptions`` prints the table
+(exercise | wrong idea | visible message | hidden message).
+
+The cascade tests grade a whole chapter with one wrong helper: the mistake must cost
+only the checks of its own exercise, not those of the exercises that call it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+
+from tests import grading_probe as probe
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass(frozen=True)
+class Wrong:
+    chapter: str
+    exercise: str  # grade id of the solution cell
+    idea: str
+    old: str
+    new: str
+    visible: tuple  # (grade id of the visible test cell, text its message must contain)
+    hidden: tuple  # (grade id of a hidden test cell, text its message must contain)
+
+    @property
+    def id(self):
+        return f"{self.chapter[:2]}-{self.exercise}-{self.idea[:30]}"
+
+
+CH1 = "01_convolution"
+WRONG = [
+    Wrong(
+        CH1,
+        "fc_layer_cost",
+        "multiplications = inputs x inputs x hidden",
+        "n_in * n_hidden, n_hidden, n_in * n_hidden",
+        "n_in * n_hidden, n_hidden, n_in * n_in * n_hidden",
+        ("fc_layer_cost_mnist", "not inputs x inputs"),
+        ("fc_layer_cost_hidden", "not inputs x inputs"),
+    ),
+    Wrong(
+        CH1,
+        "output_size",
+        "valid size n - k",
+        "return n - k + 1",
+        "return n - k",
+        ("output_size_worked_example", "off by one"),
+        ("output_size_hidden", "off by one"),
+    ),
+    Wrong(
+        CH1,
+        "conv1d",
+        "kernel not flipped",
+        "flipped = w[::-1]",
+        "flipped = w",
+        ("conv1d_worked_example", "not flipped"),
+        ("conv1d_random", "not flipped"),
+    ),
+    Wrong(
+        CH1,
+        "conv1d",
+        "even kernel, same starts at k // 2",
+        "(k - 1) // 2",
+        "k // 2",
+        ("conv1d_worked_example", "not k // 2"),
+        ("conv1d_edge_cases", "not k // 2"),
+    ),
+    Wrong(
+        CH1,
+        "corr2d",
+        "kernel rotated (that is convolution)",
+        "X[i : i + kH, j : j + kW] * K)",
+        "X[i : i + kH, j : j + kW] * K[::-1, ::-1])",
+        ("corr2d_worked_example", "rotated by 180"),
+        ("corr2d_random", "rotated by 180"),
+    ),
+    Wrong(
+        CH1,
+        "corr2d",
+        "output one row/column short",
+        "Y = np.zeros((H - kH + 1, W - kW + 1))",
+        "Y = np.zeros((H - kH, W - kW))",
+        ("corr2d_worked_example", "output size"),
+        ("corr2d_random", "H - kH + 1"),
+    ),
+    Wrong(
+        CH1,
+        "conv2d",
+        "K.T instead of a 180-degree rotation",
+        "K[::-1, ::-1]",
+        "K.T",
+        ("conv2d_worked_example", "transposed"),
+        ("conv2d_random", "transposed"),
+    ),
+    Wrong(
+        CH1,
+        "conv2d",
+        "kernel not flipped",
+        "K[::-1, ::-1]",
+        "K",
+        ("conv2d_worked_example", "not flipped"),
+        ("conv2d_random", "not flipped"),
+    ),
+    Wrong(
+        CH1,
+        "conv2d",
+        "only the rows flipped",
+        "K[::-1, ::-1]",
+        "K[::-1]",
+        ("conv2d_worked_example", "only the rows"),
+        ("conv2d_random", "only the rows"),
+    ),
+    Wrong(
+        CH1,
+        "detect_edges",
+        "edge kernel with the wrong sign",
+        "vertical = corr2d(image, VERTICAL_EDGE)",
+        "vertical = corr2d(image, -VERTICAL_EDGE)",
+        ("detect_edges_step", "sign is reversed"),
+        ("detect_edges_hidden", "sign is reversed"),
+    ),
+]
+
+# (chapter, exercise, old, new, points lost at most): one wrong helper costs its own checks.
+CASCADES = [
+    (CH1, "corr2d", "Y = np.zeros((H - kH + 1, W - kW + 1))", "Y = np.zeros((H - kH, W - kW))", 5),
+]
+
+SELECTED = [c for c in os.environ.get("COURSE_CHAPTERS", "").split(",") if c]
+
+
+def outcome(wrong: Wrong):
+    results = probe.grade(
+        wrong.chapter,
+        probe.wrong(wrong.chapter, wrong.exercise, wrong.old, wrong.new),
+        only={wrong.visible[0], wrong.hidden[0]},
+    )
+    return results[wrong.visible[0]], results[wrong.hidden[0]]
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [w for w in WRONG if not SELECTED or w.chapter in SELECTED],
+    ids=lambda w: w.id,
+)
+def test_each_wrong_answer_fails_visibly_and_hidden_with_its_name(wrong):
+    visible, hidden = outcome(wrong)
+    assert hidden.hidden and visible.grade_id != hidden.grade_id
+    assert not visible.passed and wrong.visible[1] in visible.message, visible.message
+    assert not hidden.passed and wrong.hidden[1] in hidden.message, hidden.message
+
+
+@pytest.mark.parametrize(
+    "chapter, exercise, old, new, most",
+    [c for c in CASCADES if not SELECTED or c[0] in SELECTED],
+    ids=lambda v: v if isinstance(v, str) and not v.startswith(" ") else None,
+)
+def test_one_wrong_helper_costs_its_points_once(chapter, exercise, old, new, most):
+    assert probe.lost(probe.grade(chapter))[0] == 0
+    lost, total = probe.lost(probe.grade(chapter, probe.wrong(chapter, exercise, old, new)))
+    assert 0 < lost <= most, f"{exercise} wrong costs {lost} of {total} points"
+
+
+def table(rows=WRONG) -> str:
+    """The markdown table: exercise | wrong idea | visible message | hidden message."""
+
+    def cell(check):
+        text = check.message.split(": ", 1)[-1] if not check.passed else "(passes)"
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| exercise | wrong idea | visible message | hidden message |", "|---|---|---|---|"]
+    for wrong in rows:
+        visible, hidden = outcome(wrong)
+        lines.append(
+            f"| ch{wrong.chapter[:2]} {wrong.exercise} | {wrong.idea} | {cell(visible)} "
+            f"| {cell(hidden)} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(table())
