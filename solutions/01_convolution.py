@@ -485,8 +485,10 @@ expect_array(
     call(conv2d, (X_other, K_example)),
     [[14, 9], [10, 8]],
     misconceptions={
-        "the kernel was transposed (K.T); convolution rotates it by 180 degrees "
-        "(K[::-1, ::-1])": [[10, 15], [12, 6]],
+        "the kernel was transposed (K.T); convolution rotates it by 180 degrees": [
+            [10, 15],
+            [12, 6],
+        ],
         "the kernel was not flipped: that is cross-correlation, not convolution": [
             [10, 13],
             [16, 8],
