@@ -21,13 +21,26 @@ convolution is then ``W.reshape(C_out, -1) @ cols``, of shape
 
 This "channels-and-kernel by positions" layout (rather than one patch per row) is
 used because the copy that builds it reads the input along its contiguous last
-axis, which measured about twice as fast for LeNet-sized layers.
+axis.
+
+Wide columns (what the convolution layer uses)
+----------------------------------------------
+With stride 1, :mod:`cnnkit.conv` builds *wide* columns instead: one column per
+position ``(n, y, x)`` with ``x`` running over the whole padded width ``Wp``
+rather than the ``W'`` valid positions. Row ``(c, i, j)`` of a block of images is
+then one contiguous run of ``Xp`` (``H' * Wp`` values starting at row ``i``,
+column ``j``), so the copy is a few long ``memcpy``'s instead of many short ones;
+the ``Wp - W'`` extra columns per output row are computed and thrown away. The
+padded input gets one spare zero row so that the last run stays inside the array.
+Its adjoint :func:`fold_add` adds such columns back, one slice per kernel offset.
 """
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 from cnnkit._validate import as_array, check_int, check_pair
 
@@ -50,6 +63,96 @@ def _geometry(X_shape, kH, kW, stride, pad):
     return kH, kW, (sH, sW), (pH, pW), (Hp - kH) // sH + 1, (Wp - kW) // sW + 1
 
 
+# ------------------------------------------------------------------ scratch buffers
+
+_local = threading.local()
+
+
+def scratch(name, size, dtype):
+    """A reusable flat work array of at least ``size`` elements (contents undefined).
+
+    Large temporary arrays cost page faults every time they are allocated; these
+    are kept per thread and reused from call to call. Only ever use one for
+    intermediate values inside a single call, never for a result handed back to
+    the caller (it would change under them on the next call).
+    """
+    pool = getattr(_local, "pool", None)
+    if pool is None:
+        pool = _local.pool = {}
+    key = (name, np.dtype(dtype))
+    buf = pool.get(key)
+    if buf is None or buf.size < size:
+        buf = pool[key] = np.empty(size, dtype=dtype)
+    return buf[:size]
+
+
+# ------------------------------------------------------------------ padded input and windows
+
+
+def padded(X, pad, spare_row=True):
+    """A fresh zero-padded copy of ``X``, shape (N, C, H + 2*pH + spare_row, W + 2*pW)."""
+    N, C, H, W = X.shape
+    pH, pW = pad
+    Xp = np.empty((N, C, H + 2 * pH + spare_row, W + 2 * pW), dtype=X.dtype)
+    # Zero only the border, then copy X in: one pass over the array instead of two.
+    Xp[:, :, :pH] = 0
+    Xp[:, :, pH + H :] = 0
+    Xp[:, :, pH : pH + H, :pW] = 0
+    Xp[:, :, pH : pH + H, pW + W :] = 0
+    Xp[:, :, pH : pH + H, pW : pW + W] = X
+    return Xp
+
+
+def windows(Xp, n0, m, kH, kW, stride, Ho, Wcol):
+    """Read-only view (C, kH, kW, m, H', Wcol) of images ``n0 .. n0+m-1`` of ``Xp``.
+
+    ``view[c, i, j, n, y, x] = Xp[n0 + n, c, y*sH + i, x*sW + j]``. ``Xp`` comes from
+    :func:`padded`; ``Wcol`` is ``W'``, or ``Wp`` for wide columns (stride 1 only,
+    which reads up to ``kW - 1`` values past the last row: the spare row).
+    """
+    sN, sC, sR, sX = Xp.strides
+    sH, sW = stride
+    Hp1, Wp = Xp.shape[2:]
+    last = (Ho - 1) * sH + kH - 1, (Wcol - 1) * sW + kW - 1
+    if last[0] * Wp + last[1] >= Hp1 * Wp or (Wcol != Wp and last[1] >= Wp):
+        raise AssertionError("window view would leave the padded array")  # internal misuse
+    return as_strided(
+        Xp[n0 : n0 + m],
+        (Xp.shape[1], kH, kW, m, Ho, Wcol),
+        (sC, sR, sX, sN, sH * sR, sW * sX),
+        writeable=False,
+    )
+
+
+def fold_add(dXp, dcols, n0, kH, kW, stride, Ho, Wcol):
+    """Adjoint of :func:`windows`: ``dXp[n0+n, c, y*sH+i, x*sW+j] += dcols[c, i, j, n, y, x]``.
+
+    One strided slice-add per kernel offset ``(i, j)``: ``kH*kW`` whole-array
+    operations. ``dcols`` has shape (C, kH, kW, m, H', Wcol).
+    """
+    C, _, _, m = dcols.shape[:4]
+    sH, sW = stride
+    Hp1, Wp = dXp.shape[2:]
+    block = dXp[n0 : n0 + m]
+    if Wcol == Wp and stride == (1, 1):
+        # Wide columns: row (c, i, j) is one run of H'*Wp values of the flattened image.
+        flat = block.reshape(m, C, Hp1 * Wp)
+        run = dcols.reshape(C, kH, kW, m, Ho * Wp)
+        for i in range(kH):
+            for j in range(kW):
+                start = i * Wp + j
+                flat[:, :, start : start + Ho * Wp] += run[:, i, j].transpose(1, 0, 2)
+    else:
+        for i in range(kH):
+            for j in range(kW):
+                block[:, :, i : i + sH * Ho : sH, j : j + sW * Wcol : sW] += dcols[
+                    :, i, j
+                ].transpose(1, 0, 2, 3)
+
+
+# ------------------------------------------------------------------ public functions
+
+
 def im2col(X, kH, kW, stride=1, pad=0):
     """Unfold every ``kH x kW`` window of ``X`` into a column.
 
@@ -68,17 +171,15 @@ def im2col(X, kH, kW, stride=1, pad=0):
     -------
     cols : ndarray of shape (C*kH*kW, N*H'*W')
         Layout as in the module docstring; same dtype as ``X`` (integer input
-        becomes float64).
+        becomes float64). A new array.
     """
     X = as_array("X", X, ndim=4, layout="(N, C, H, W)")
     N, C, _, _ = X.shape
-    kH, kW, (sH, sW), (pH, pW), Ho, Wo = _geometry(X.shape, kH, kW, stride, pad)
-    if pH or pW:
-        X = np.pad(X, ((0, 0), (0, 0), (pH, pH), (pW, pW)))
-    # A read-only view of shape (N, C, H', W', kH, kW); the reshape below is the
-    # only copy.
-    windows = sliding_window_view(X, (kH, kW), axis=(2, 3))[:, :, ::sH, ::sW]
-    return windows.transpose(1, 4, 5, 0, 2, 3).reshape(C * kH * kW, N * Ho * Wo)
+    kH, kW, stride, pad, Ho, Wo = _geometry(X.shape, kH, kW, stride, pad)
+    Xp = padded(X, pad, spare_row=False)
+    cols = np.empty((C, kH, kW, N, Ho, Wo), dtype=X.dtype)
+    cols[...] = windows(Xp, 0, N, kH, kW, stride, Ho, Wo)
+    return cols.reshape(C * kH * kW, N * Ho * Wo)
 
 
 def col2im(cols, X_shape, kH, kW, stride=1, pad=0):
@@ -107,16 +208,11 @@ def col2im(cols, X_shape, kH, kW, stride=1, pad=0):
         raise ValueError(f"X_shape must be a tuple (N, C, H, W), got {X_shape!r}")
     X_shape = tuple(check_int("X_shape", d, minimum=1) for d in X_shape)
     N, C, H, W = X_shape
-    kH, kW, (sH, sW), (pH, pW), Ho, Wo = _geometry(X_shape, kH, kW, stride, pad)
+    kH, kW, stride, (pH, pW), Ho, Wo = _geometry(X_shape, kH, kW, stride, pad)
     cols = as_array("cols", cols, ndim=2, layout="(C*kH*kW, N*H'*W')")
     want = (C * kH * kW, N * Ho * Wo)
     if cols.shape != want:
         raise ValueError(f"cols must have shape (C*kH*kW, N*H'*W')={want}, got {cols.shape}")
-    cols6 = cols.reshape(C, kH, kW, N, Ho, Wo)
-    # Accumulate in (C, N, ...) order so each strided add reads cols contiguously;
-    # one transpose at the end is cheaper than kH*kW transposed reads.
-    Xp = np.zeros((C, N, H + 2 * pH, W + 2 * pW), dtype=cols.dtype)
-    for i in range(kH):
-        for j in range(kW):
-            Xp[:, :, i : i + sH * Ho : sH, j : j + sW * Wo : sW] += cols6[:, i, j]
-    return np.ascontiguousarray(Xp[:, :, pH : pH + H, pW : pW + W].transpose(1, 0, 2, 3))
+    Xp = np.zeros((N, C, H + 2 * pH, W + 2 * pW), dtype=cols.dtype)
+    fold_add(Xp, cols.reshape(C, kH, kW, N, Ho, Wo), 0, kH, kW, stride, Ho, Wo)
+    return np.ascontiguousarray(Xp[:, :, pH : pH + H, pW : pW + W])

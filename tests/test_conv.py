@@ -172,6 +172,91 @@ def test_backward_matches_finite_differences(X_shape, W_shape, stride, pad):
     assert rel_error(db, numeric_grad(loss, b)) < 1e-7
 
 
+# ---------------------------------------------------------------- blocks, buffers, need_dX
+
+# Batches that the layer splits into several blocks of images (the last one partial),
+# each block going through the same reused work arrays.
+BLOCK_CASES = [
+    ((5, 2, 7, 7), (3, 2, 3, 3), 1, 0),  # wide columns
+    ((5, 2, 7, 6), (3, 2, 3, 2), 1, (1, 2)),  # wide columns, padding
+    ((5, 2, 7, 7), (3, 2, 3, 3), (2, 1), 1),  # strided
+    ((5, 3, 4, 4), (2, 3, 1, 1), 1, 0),  # 1x1: no columns
+]
+
+
+@pytest.mark.parametrize("images_per_block", [1, 2])
+@pytest.mark.parametrize("X_shape, W_shape, stride, pad", BLOCK_CASES)
+def test_blocks_match_loop_oracle(monkeypatch, X_shape, W_shape, stride, pad, images_per_block):
+    import cnnkit.conv
+
+    def blocks(N, per_image_bytes):
+        n = images_per_block
+        return [(n0, min(n, N - n0)) for n0 in range(0, N, n)], n
+
+    monkeypatch.setattr(cnnkit.conv, "_blocks", blocks)
+    X, W, b = make(X_shape, W_shape)
+    out, cache = conv2d_forward(X, W, b, stride, pad)
+    np.testing.assert_allclose(out, conv2d_forward_loop(X, W, b, stride, pad), rtol=0, atol=1e-12)
+    dout = np.random.default_rng(2).standard_normal(out.shape)
+    expected = conv2d_backward_loop(dout, X, W, stride, pad)
+    for got, want in zip(conv2d_backward(dout, cache), expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+
+
+def test_need_dX_false_skips_dX_only():
+    X, W, b = make((3, 2, 6, 6), (4, 2, 3, 3))
+    out, cache = conv2d_forward(X, W, b, 1, 1)
+    dout = np.random.default_rng(2).standard_normal(out.shape)
+    dX, dW, db = conv2d_backward(dout, cache, need_dX=False)
+    assert dX is None
+    _, dW_full, db_full = conv2d_backward(dout, cache)
+    np.testing.assert_array_equal(dW, dW_full)
+    np.testing.assert_array_equal(db, db_full)
+
+
+@pytest.mark.parametrize("X_shape, W_shape, stride, pad", BLOCK_CASES)
+def test_reused_buffers_do_not_alias_results_across_calls(X_shape, W_shape, stride, pad):
+    # The work arrays are shared between calls: results and caches must not be.
+    X1, W, b = make(X_shape, W_shape, seed=1)
+    X2, _, _ = make(X_shape, W_shape, seed=2)
+    out1, cache1 = conv2d_forward(X1, W, b, stride, pad)
+    kept = out1.copy()
+    dout = np.random.default_rng(3).standard_normal(out1.shape)
+    grads1 = conv2d_backward(dout, cache1)
+    kept_grads = [g.copy() for g in grads1]
+    out2, cache2 = conv2d_forward(X2, W, b, stride, pad)
+    grads2 = conv2d_backward(-dout, cache2)
+    np.testing.assert_array_equal(out1, kept)
+    for g, k in zip(grads1, kept_grads, strict=True):
+        np.testing.assert_array_equal(g, k)
+    assert not any(np.shares_memory(a, c) for a in (out1, *grads1) for c in (out2, *grads2))
+    # A cache stays valid after another forward pass on other data.
+    for g, k in zip(conv2d_backward(dout, cache1), kept_grads, strict=True):
+        np.testing.assert_array_equal(g, k)
+
+
+@pytest.mark.parametrize(
+    "X_shape, W_shape, stride, pad",
+    [
+        ((40, 1, 32, 32), (6, 1, 5, 5), 1, 0),  # LeNet C1, several blocks
+        ((40, 6, 14, 14), (16, 6, 5, 5), 1, 0),  # LeNet C3
+        ((4, 16, 16, 16), (8, 16, 3, 3), 2, 1),  # strided
+        ((6, 32, 12, 12), (8, 32, 1, 1), 1, 0),  # 1x1
+    ],
+)
+def test_large_batches_match_torch_in_float64(X_shape, W_shape, stride, pad):
+    torch = pytest.importorskip("torch")
+    X, W, b = make(X_shape, W_shape)
+    out, cache = conv2d_forward(X, W, b, stride, pad)
+    dout = np.random.default_rng(5).standard_normal(out.shape)
+    dX, dW, db = conv2d_backward(dout, cache)
+    tX, tW, tb = (torch.tensor(a, requires_grad=True) for a in (X, W, b))
+    t_out = torch.nn.functional.conv2d(tX, tW, tb, stride=stride, padding=pad)
+    t_out.backward(torch.tensor(dout))
+    for mine, theirs in [(out, t_out), (dX, tX.grad), (dW, tW.grad), (db, tb.grad)]:
+        np.testing.assert_allclose(mine, theirs.detach().numpy(), rtol=1e-10, atol=1e-10)
+
+
 def test_mixed_dtypes_follow_X_and_return_param_dtypes():
     X, W, b = make((2, 2, 5, 5), (3, 2, 3, 3))
     X32 = X.astype(np.float32)
