@@ -61,6 +61,9 @@ def main(argv=None) -> int:
     p = sub.add_parser("export", help="write grades as CSV")
     p.add_argument("--to", type=Path, default=Path("grades.csv"))
     p.add_argument("--checks-to", type=Path, default=Path("grades_by_check.csv"))
+    p.add_argument("--canvas-to", type=Path, help="also a Canvas Gradebook import file")
+    p.add_argument("--moodle-to", type=Path, help="also a Moodle grade import file")
+    p.add_argument("--section", default="", help="the Canvas file's Section column")
 
     p = sub.add_parser("feedback", help="generate feedback HTML")
     p.add_argument("chapters", nargs="*")
@@ -73,6 +76,12 @@ def main(argv=None) -> int:
 
     check_mod.add_parser(sub)
 
+    # --course-dir also after the command (python -m autograder autograde --course-dir X);
+    # SUPPRESS keeps a subcommand from resetting one given before it.
+    for command_parser in sub.choices.values():
+        command_parser.add_argument(
+            "--course-dir", type=Path, default=argparse.SUPPRESS, help="the course directory"
+        )
     args = parser.parse_args(argv)
     course_dir = args.course_dir.resolve()
 
@@ -108,6 +117,14 @@ def main(argv=None) -> int:
     if args.command == "export":
         print(f"wrote {grade.export_csv(course_dir, args.to)}")
         print(f"wrote {grade.export_checks_csv(course_dir, args.checks_to)}")
+        if args.canvas_to or args.moodle_to:
+            from autograder import lms
+
+            grades = lms.read_gradebook(course_dir)
+            if args.canvas_to:
+                print(f"wrote {lms.write_canvas_csv(grades, args.canvas_to, section=args.section)}")
+            if args.moodle_to:
+                print(f"wrote {lms.write_moodle_csv(grades, args.moodle_to)}")
         return 0
     if args.command == "feedback":
         outcomes = grade.feedback(course_dir, args.chapters or None, args.student)
