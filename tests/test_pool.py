@@ -27,6 +27,8 @@ CASES = [
     ((1, 2, 7, 6), (3, 2), (2, 1)),  # non-square window and stride, overlapping
     ((2, 1, 4, 4), 4, None),  # window = input
     ((1, 1, 6, 6), 2, 3),  # gaps between windows
+    ((2, 2, 7, 5), (2, 1), None),  # one-column windows, a row reached by no window
+    ((2, 2, 5, 7), (1, 3), None),  # one-row windows, a column reached by no window
 ]
 IDS = [f"X{x}-size{s}-stride{t}" for x, s, t in CASES]
 POOLS = {
@@ -56,12 +58,13 @@ def test_matches_loop_oracle(X_shape, size, stride, dtype, kind, data):
     if kind == "max":
         expected = expected[0]
     assert out.dtype == dtype
-    np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-6)
+    tol = 1e-10 if dtype == np.float64 else 1e-6
+    np.testing.assert_allclose(out, expected, rtol=tol, atol=tol)
 
     dout = rng.standard_normal(out.shape).astype(dtype)
     dX = backward(dout, cache)
     assert dX.dtype == dtype
-    np.testing.assert_allclose(dX, backward_loop(dout, X, size, stride), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(dX, backward_loop(dout, X, size, stride), rtol=tol, atol=tol)
 
 
 # ---------------------------------------------------------------- hand-computed cases
@@ -139,6 +142,20 @@ def test_uncovered_rows_and_columns_get_zero_gradient():
         assert dX[:, :, :4, :4].any()
 
 
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_results_are_new_arrays_each_call(kind):
+    forward, backward, _, _ = POOLS[kind]
+    X = ties((2, 3, 6, 6), 3)
+    out1, cache1 = forward(X)
+    dX1 = backward(np.ones_like(out1), cache1)
+    kept = out1.copy(), dX1.copy()
+    out2, cache2 = forward(-X)
+    dX2 = backward(-np.ones_like(out2), cache2)
+    np.testing.assert_array_equal(out1, kept[0])
+    np.testing.assert_array_equal(dX1, kept[1])
+    assert not np.shares_memory(out1, X) and not np.shares_memory(dX1, dX2)
+
+
 def test_pooling_keeps_channels():
     out, _ = maxpool2d_forward(np.zeros((3, 7, 8, 8)))
     assert out.shape == (3, 7, 4, 4)
@@ -184,8 +201,9 @@ def test_matches_torch(X_shape, size, stride, dtype, kind, data):
     tX = torch.tensor(X, requires_grad=True)
     t_out = t_pool(tX, size, stride)
     t_out.backward(torch.tensor(dout))
-    np.testing.assert_allclose(out, t_out.detach().numpy(), rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(dX, tX.grad.numpy(), rtol=1e-6, atol=1e-6)
+    tol = 1e-10 if dtype == np.float64 else 1e-6
+    np.testing.assert_allclose(out, t_out.detach().numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(dX, tX.grad.numpy(), rtol=tol, atol=tol)
 
 
 # ---------------------------------------------------------------- bad input
