@@ -151,6 +151,11 @@ def conv_geometry(n, k, p=0, s=1, d=1):
 # --------------------------------------------------------------------------- drawing
 
 
+# The explorer's picture: 5 inches drawn at 2 x 96 dpi, shown 480 CSS pixels wide.
+IMAGE_INCHES = 5.0
+IMAGE_WIDTH_PX = 480
+
+
 def _png(fig, dpi=80):
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
@@ -389,11 +394,30 @@ class ConvArithmeticExplorer:
         self.position = w.IntSlider(value=0, min=0, max=0, description="position", **slider)
         self.play = w.Play(value=0, min=0, max=0, interval=700, description="play")
         w.jslink((self.play, "value"), (self.position, "value"))
-        self.image = w.Image(format="png")
+        # Drawn at twice the pixels it is shown at, so it stays sharp on high-density
+        # screens; shown beside the sliders (wrapping below them only on a narrow page),
+        # so that the sliders stay in view while the picture changes.
+        self.image = w.Image(format="png", layout={"width": f"{IMAGE_WIDTH_PX}px"})
         self.status = w.HTML()
-        controls = w.VBox([self.n, self.k, self.p, self.s, self.d])
-        stepper = w.VBox([self.all_positions, w.HBox([self.position, self.play])])
-        self.widget = w.VBox([self.presets, w.HBox([controls, stepper]), self.image, self.status])
+        controls = w.VBox(
+            [
+                self.presets,
+                self.n,
+                self.k,
+                self.p,
+                self.s,
+                self.d,
+                self.all_positions,
+                w.HBox([self.position, self.play]),
+            ],
+            layout={"min_width": "420px"},
+        )
+        self.widget = w.VBox(
+            [
+                w.HBox([controls, self.image], layout={"flex_flow": "row wrap"}),
+                self.status,
+            ]
+        )
         self._updating = False
         self.presets.observe(lambda change: self.set_preset(change["new"]), "value")
         for control in (self.n, self.k, self.p, self.s, self.d, self.position, self.all_positions):
@@ -467,7 +491,8 @@ class ConvArithmeticExplorer:
                 self._updating = False
             self.position.disabled = self.all_positions.value
             position = None if self.all_positions.value else self.position.value
-            self.image.value = _png(conv_arithmetic_figure(n, k, p, s, d, position=position))
+            figure = conv_arithmetic_figure(n, k, p, s, d, position=position, size=IMAGE_INCHES)
+            self.image.value = _png(figure, dpi=2 * IMAGE_WIDTH_PX / IMAGE_INCHES)
             unused = int(g.unused_inputs.sum())
             if unused:
                 notes.append(

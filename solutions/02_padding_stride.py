@@ -66,6 +66,10 @@ np.set_printoptions(precision=4, suppress=True)
 # For an even kernel $(k-1)/2$ is not an integer: the padding would have to differ
 # between the two sides (one more reason why kernels are odd).
 #
+# > **A common mistake.** Some slides label the padding $p = (k-1)/2$ "valid". It is the
+# > *same* padding: "valid" means no padding at all ($p = 0$), so that the kernel only visits
+# > valid positions, inside the input.
+#
 # **Worked example.** Pad the 4×4 input of chapter 1 with one ring of zeros and
 # cross-correlate it with the same 3×3 kernel: the 6×6 padded input gives a 4×4 output,
 # the size of the input. The four central values are chapter 1's answer
@@ -450,6 +454,11 @@ def corr2d(X, K, stride=1, pad=0):
 # %% nbgrader={"grade": true, "grade_id": "corr2d_worked_example", "points": 2}
 # Visible tests: the worked example with zero padding and with one-padding (padded here
 # by np.pad, so this test does not depend on your pad2d), and the strided examples.
+### BEGIN HIDDEN TESTS
+from autograder.hidden import ch02 as hidden
+
+hidden.alone(corr2d)  # graded with the reference helpers: a mistake there costs once
+### END HIDDEN TESTS
 expect_array(
     "corr2d(X_example, K_example, pad=1)",
     call(corr2d, (X_example, K_example), {"pad": 1}),
@@ -620,6 +629,11 @@ def conv_forward_naive(X, W, b, stride=1, pad=0):
 
 # %% nbgrader={"grade": true, "grade_id": "conv_forward_naive_shape", "points": 1}
 # Visible test: a 32x32 RGB image through six 5x5 filters gives six 28x28 feature maps.
+### BEGIN HIDDEN TESTS
+from autograder.hidden import ch02 as hidden
+
+hidden.alone(conv_forward_naive)  # graded with the reference helpers: a mistake there costs once
+### END HIDDEN TESTS
 rng = np.random.default_rng(0)
 expect_shape(
     "conv_forward_naive(X of shape (1, 3, 32, 32), W of shape (6, 3, 5, 5), b)",
@@ -636,6 +650,11 @@ print("conv_forward_naive: visible shape test passed")
 
 # %% nbgrader={"grade": true, "grade_id": "conv_forward_naive_worked_example", "points": 1}
 # Visible test: the two-channel worked example.
+### BEGIN HIDDEN TESTS
+from autograder.hidden import ch02 as hidden
+
+hidden.alone(conv_forward_naive)  # graded with the reference helpers: a mistake there costs once
+### END HIDDEN TESTS
 expect_array(
     "conv_forward_naive(X_demo, W_demo, b_demo, pad=1)",
     call(conv_forward_naive, (X_demo, W_demo, b_demo), {"pad": 1}),
@@ -695,6 +714,11 @@ hidden.conv_forward_naive_edge_cases(conv_forward_naive)
 # $32 \cdot 32 \cdot 3 = 3072$ inputs to $28 \cdot 28 \cdot 6 = 4704$ outputs:
 # $3072 \cdot 4704 = 14{,}450{,}688 \approx 14.5$ million weights (plus 4,704 biases),
 # about 32,000 times more.
+#
+# > **A common mistake.** Some notes count $5 \cdot 5 \cdot 6 + 6 = 156$ parameters for this
+# > layer, as if each filter were 5×5×1. Each filter spans all three input channels, so it
+# > has $5 \cdot 5 \cdot 3 = 75$ weights: $75 \cdot 6 + 6 = 456$. (156 is right for LeNet's
+# > C1, whose input has one channel.)
 #
 # ### Exercise 5 — parameter count
 # Write `conv_param_count(C_in, C_out, k, bias=True)` where `k` is an `int` (a square
@@ -841,6 +865,11 @@ def im2col(X, kH, kW, stride=1, pad=0):
 
 # %% nbgrader={"grade": true, "grade_id": "im2col_shape", "points": 1}
 # Visible test: shape for 2 images of 3 channels, 5x5, a 3x3 window, stride 2, padding 1.
+### BEGIN HIDDEN TESTS
+from autograder.hidden import ch02 as hidden
+
+hidden.alone(im2col)  # graded with the reference helpers: a mistake there costs once
+### END HIDDEN TESTS
 expect_shape(
     "im2col(np.ones((2, 3, 5, 5)), 3, 3, stride=2, pad=1)",
     call(im2col, (np.ones((2, 3, 5, 5)), 3, 3), {"stride": 2, "pad": 1}),
@@ -857,6 +886,11 @@ print("im2col: visible shape test passed")
 
 # %% nbgrader={"grade": true, "grade_id": "im2col_worked_example", "points": 1}
 # Visible test: the example above.
+### BEGIN HIDDEN TESTS
+from autograder.hidden import ch02 as hidden
+
+hidden.alone(im2col)  # graded with the reference helpers: a mistake there costs once
+### END HIDDEN TESTS
 expect_array(
     "im2col(X_small, 2, 2)",
     call(im2col, (X_small, 2, 2)),
@@ -935,6 +969,11 @@ def conv_forward_im2col(X, W, b, stride=1, pad=0):
 
 # %% nbgrader={"grade": true, "grade_id": "conv_forward_im2col_worked_example", "points": 1}
 # Visible tests: the two-channel worked example, and the 32x32x3 shape example.
+### BEGIN HIDDEN TESTS
+from autograder.hidden import ch02 as hidden
+
+hidden.alone(conv_forward_im2col)  # graded with the reference helpers: a mistake there costs once
+### END HIDDEN TESTS
 expect_array(
     "conv_forward_im2col(X_demo, W_demo, b_demo, pad=1)",
     call(conv_forward_im2col, (X_demo, W_demo, b_demo), {"pad": 1}),

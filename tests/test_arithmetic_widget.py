@@ -238,3 +238,18 @@ def test_explorer_rejects_bad_arguments():
         aw.ConvArithmeticExplorer(preset="nope")
     with pytest.raises(ValueError):
         aw.ConvArithmeticExplorer(output_size_fn=3)
+
+
+def test_explorer_picture_is_sharp_and_beside_the_sliders():
+    import io
+
+    from matplotlib.image import imread
+
+    from cnnkit import arithmetic_widget as aw
+
+    e = aw.conv_arithmetic_explorer()
+    width_px = imread(io.BytesIO(e.image.value)).shape[1]
+    assert width_px >= 2 * aw.IMAGE_WIDTH_PX - 2  # twice the pixels it is shown at
+    assert e.image.layout.width == f"{aw.IMAGE_WIDTH_PX}px"
+    row = e.widget.children[0]
+    assert e.image in row.children and e.n in row.children[0].children

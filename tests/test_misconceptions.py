@@ -131,9 +131,69 @@ WRONG = [
     ),
 ]
 
+CH2 = "02_padding_stride"
+WRONG += [
+    Wrong(
+        CH2,
+        "pad2d",
+        "pad only one side",
+        "np.full(X.shape[:-2] + (H + 2 * pad, W + 2 * pad)",
+        "np.full(X.shape[:-2] + (H + pad, W + pad)",
+        ("pad2d_worked_example", "pad on both sides"),
+        ("pad2d_random", "both sides"),
+    ),
+    Wrong(
+        CH2,
+        "conv_output_size",
+        "forgot the + 1",
+        "return int((n + 2 * pad - span) // stride + 1)",
+        "return int((n + 2 * pad - span) // stride)",
+        ("conv_output_size_worked_examples", "off by one"),
+        ("conv_output_size_random", "off by one"),
+    ),
+    Wrong(
+        CH2,
+        "conv_output_size",
+        "divisor misprinted as 2",
+        "return int((n + 2 * pad - span) // stride + 1)",
+        "return int((n + 2 * pad - span) // 2 + 1)",
+        ("conv_output_size_worked_examples", "not 2"),
+        ("conv_output_size_random", "not 2"),
+    ),
+    Wrong(
+        CH2,
+        "conv_param_count",
+        "5*5*6 + 6: filters one channel deep",
+        "C_in * C_out * kH * kW",
+        "C_out * kH * kW",
+        ("conv_param_count_worked_example", "spans all C_in"),
+        ("conv_param_count_hidden", "C_in"),
+    ),
+    Wrong(
+        CH2,
+        "im2col",
+        "channels in reverse order within a row",
+        "cols[:, :, :, :, i, j] = patch.transpose(0, 2, 3, 1)",
+        "cols[:, :, :, :, i, j] = patch.transpose(0, 2, 3, 1)[..., ::-1]",
+        ("im2col_worked_example", "values are wrong"),
+        ("im2col_random", "wrong"),
+    ),
+]
+
 # (chapter, exercise, old, new, points lost at most): one wrong helper costs its own checks.
 CASCADES = [
     (CH1, "corr2d", "Y = np.zeros((H - kH + 1, W - kW + 1))", "Y = np.zeros((H - kH, W - kW))", 5),
+]
+
+CASCADES += [
+    (CH2, "pad2d", "= X\n    return out", "= X\n    out[..., :1, :1] = 99\n    return out", 3),
+    (
+        CH2,
+        "conv_output_size",
+        "return int((n + 2 * pad - span) // stride + 1)",
+        "return int((n + 2 * pad - span) // stride)",
+        4,
+    ),
 ]
 
 SELECTED = [c for c in os.environ.get("COURSE_CHAPTERS", "").split(",") if c]
