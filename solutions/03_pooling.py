@@ -58,6 +58,16 @@ np.set_printoptions(precision=4, suppress=True)
 # 2. **It has no learnable parameters.** $f$ and $s$ are fixed hyperparameters.
 # 3. **It usually uses no padding**, and the most common choice is $f = s = 2$: windows that
 #    do not overlap, halving the height and the width.
+# 4. **No activation comes after it.** In the usual block conv → ReLU → pool the
+#    nonlinearity is applied before pooling, and none after: max pooling of ReLU outputs is
+#    already non-negative, and ReLU commutes with max pooling,
+#    $\max(\operatorname{relu}(x)) = \operatorname{relu}(\max(x))$, so a ReLU after the
+#    pool would change nothing. (LeNet-5's original S2 did pass its trainable subsampling
+#    through a sigmoid; modern networks do not.)
+#
+# With a window as large as the whole map ($f = H = W$), average pooling gives one number
+# per channel: **global average pooling (全局平均池化)**. Modern networks (Inception,
+# ResNet) end with it instead of large fully connected layers.
 #
 # **Worked example** (from Andrew Ng's course). Max and average pooling with $f = s = 2$ on a
 # 4×4 input; each coloured window gives the output cell of the same colour:
@@ -263,6 +273,11 @@ def maxpool_forward(X, f=2, stride=None):
 
 # %% nbgrader={"grade": true, "grade_id": "maxpool_forward_shape", "points": 1}
 # Visible tests: output shapes (channels kept, stride used, floor in the size).
+### BEGIN HIDDEN TESTS
+from autograder.hidden import ch03 as hidden
+
+hidden.alone(maxpool_forward)  # graded with the reference helpers: a mistake there costs once
+### END HIDDEN TESTS
 for shape, f, stride, want in [
     ((2, 3, 6, 8), 2, None, (2, 3, 3, 4)),
     ((1, 2, 7, 7), 3, 2, (1, 2, 3, 3)),
@@ -288,6 +303,11 @@ print("maxpool_forward: visible shape tests passed")
 
 # %% nbgrader={"grade": true, "grade_id": "maxpool_forward_worked_example", "points": 1}
 # Visible tests: the worked example, then a map with ties (max_id names the FIRST maximum).
+### BEGIN HIDDEN TESTS
+from autograder.hidden import ch03 as hidden
+
+hidden.alone(maxpool_forward)  # graded with the reference helpers: a mistake there costs once
+### END HIDDEN TESTS
 out, cache = call(maxpool_forward, (X_example[None, None], 2))
 expect_array(
     "out (worked example)",
@@ -368,6 +388,11 @@ def avgpool_forward(X, f=2, stride=None):
 
 # %% nbgrader={"grade": true, "grade_id": "avgpool_forward_worked_example", "points": 1}
 # Visible tests: the worked example, and Ng's 5x5 map with overlapping 3x3 windows, stride 1.
+### BEGIN HIDDEN TESTS
+from autograder.hidden import ch03 as hidden
+
+hidden.alone(avgpool_forward)  # graded with the reference helpers: a mistake there costs once
+### END HIDDEN TESTS
 out, cache = call(avgpool_forward, (X_example[None, None], 2))
 expect_array(
     "out (worked example)",
@@ -629,6 +654,11 @@ def avgpool_backward(dout, cache):
 # %% nbgrader={"grade": true, "grade_id": "avgpool_backward_worked_example", "points": 1}
 # Visible tests: each gradient is shared out over its window, the total is preserved, and
 # overlapping windows (3x3 input, f = 2, stride 1) add up.
+### BEGIN HIDDEN TESTS
+from autograder.hidden import ch03 as hidden
+
+hidden.alone(avgpool_backward)  # graded with the reference helpers: a mistake there costs once
+### END HIDDEN TESTS
 want = np.array(
     [[[[0.25, 0.25, 0.5, 0.5], [0.25, 0.25, 0.5, 0.5], [0.75, 0.75, 1, 1], [0.75, 0.75, 1, 1]]]]
 )
@@ -693,7 +723,7 @@ hidden.avgpool_backward_edge_cases(avgpool_backward)
 #
 # What if two elements of a window are both the maximum? Then the maximum has **no
 # gradient** at that point: raising one of the two raises $Y$, lowering it does not. Any
-# convex combination of the "one-hot" choices is a valid *subgradient*, e.g. all of it to
+# convex combination of the "one-hot" choices is a valid *subgradient* (次梯度), e.g. all of it to
 # the first, or half to each; PyTorch sends all of it to the first maximum in row-major
 # order, and so do we. What is **not** valid is giving the full gradient to *every* tied
 # element: raising all of them together by $t$ raises $Y$ by $t$, not by $2t$.
@@ -790,24 +820,13 @@ def maxpool_backward(dout, cache):
 
 
 # %% nbgrader={"grade": true, "grade_id": "maxpool_backward_worked_example", "points": 1}
-# Visible tests: the worked example, Ng's overlapping 5x5 example (dout = 1 everywhere),
-# and the map with ties (only the first maximum of each window gets the gradient).
+# Visible tests: the worked example, the map with ties (only the first maximum of each
+# window gets the gradient) and Ng's overlapping 5x5 example (dout = 1 everywhere).
 cache_example = (X_example[None, None], 2, 2, np.array([[[[3, 0], [3, 1]]]]))
 expect_array(
     "maxpool_backward (worked example)",
     call(maxpool_backward, (dout_example, cache_example)),
     [[[[0, 0, 2, 0], [0, 1, 0, 0], [0, 0, 0, 4], [0, 3, 0, 0]]]],
-)
-max_id_ng5 = np.array([[[[4, 3, 5], [1, 0, 2], [3, 6, 8]]]])
-expect_array(
-    "maxpool_backward (overlapping 3x3 windows, stride 1)",
-    call(maxpool_backward, (np.ones((1, 1, 3, 3)), (X_ng5[None, None], 3, 1, max_id_ng5))),
-    [[[[0, 0, 0, 0, 0], [0, 4, 0, 0, 2], [0, 0, 0, 0, 0], [1, 0, 0, 0, 0], [0, 1, 0, 0, 1]]]],
-    misconceptions={
-        "overlapping windows overwrote each other: an input in several windows gets the SUM": [
-            [[[0, 0, 0, 0, 0], [0, 1, 0, 0, 1], [0, 0, 0, 0, 0], [1, 0, 0, 0, 0], [0, 1, 0, 0, 1]]]
-        ]
-    },
 )
 expect_array(
     "maxpool_backward (ties)",
@@ -817,6 +836,23 @@ expect_array(
         "max-pool gradient copied to every tied maximum: use max_id, one position per window": [
             [[[1, 1, 2, 2], [1, 1, 0, 2], [0, 3, 4, 0], [0, 3, 0, 0]]]
         ]
+    },
+)
+max_id_ng5 = np.array([[[[4, 3, 5], [1, 0, 2], [3, 6, 8]]]])
+expect_array(
+    "maxpool_backward (overlapping 3x3 windows, stride 1)",
+    call(maxpool_backward, (np.ones((1, 1, 3, 3)), (X_ng5[None, None], 3, 1, max_id_ng5))),
+    [[[[0, 0, 0, 0, 0], [0, 4, 0, 0, 2], [0, 0, 0, 0, 0], [1, 0, 0, 0, 0], [0, 1, 0, 0, 1]]]],
+    misconceptions={
+        "overlapping windows overwrote each other: an input in several windows gets the SUM": [
+            [[[0, 0, 0, 0, 0], [0, 1, 0, 0, 1], [0, 0, 0, 0, 0], [1, 0, 0, 0, 0], [0, 1, 0, 0, 1]]]
+        ],
+        "max-pool gradient copied to every tied maximum: use max_id, one position per window": [
+            [[[0, 0, 0, 0, 0], [0, 4, 0, 0, 2], [0, 0, 0, 0, 0], [1, 0, 1, 0, 0], [0, 1, 0, 0, 1]]]
+        ],
+        "on a tie the gradient went to the last maximum; max_id names the first": [
+            [[[0, 0, 0, 0, 0], [0, 4, 0, 0, 1], [0, 0, 0, 0, 0], [1, 0, 1, 0, 0], [0, 1, 0, 0, 1]]]
+        ],
     },
 )
 print("maxpool_backward: visible tests passed")
@@ -977,6 +1013,11 @@ def subsampling_counts(C, H, W, f=2):
 
 # %% nbgrader={"grade": true, "grade_id": "subsampling_counts_s2", "points": 1}
 # Visible test: LeNet-5's S2.
+### BEGIN HIDDEN TESTS
+from autograder.hidden import ch03 as hidden
+
+hidden.alone(subsampling_counts)  # graded with the reference helpers: a mistake there costs once
+### END HIDDEN TESTS
 expect_equal(
     "subsampling_counts(6, 28, 28)",
     call(subsampling_counts, (6, 28, 28)),

@@ -180,6 +180,66 @@ WRONG += [
     ),
 ]
 
+CH3 = "03_pooling"
+WRONG += [
+    Wrong(
+        CH3,
+        "pool_output_size",
+        "n // s (holds only when f = s)",
+        "return (n - f) // stride + 1",
+        "return n // stride",
+        ("pool_output_size_examples", "only when f = stride"),
+        ("pool_output_size_hidden", "n / stride"),
+    ),
+    Wrong(
+        CH3,
+        "maxpool_forward",
+        "max_id names the last tied maximum",
+        "max_id[:, :, i, j] = np.argmax(flat, axis=2)",
+        "max_id[:, :, i, j] = f * f - 1 - np.argmax(flat[..., ::-1], axis=2)",
+        ("maxpool_forward_worked_example", "FIRST maximum"),
+        ("maxpool_forward_edge_cases", "FIRST maximum"),
+    ),
+    Wrong(
+        CH3,
+        "avgpool_forward",
+        "window sum, not the mean",
+        "out[:, :, i, j] = window.mean(axis=(2, 3))",
+        "out[:, :, i, j] = window.sum(axis=(2, 3))",
+        ("avgpool_forward_worked_example", "divide by f*f"),
+        ("avgpool_forward_random", "f*f"),
+    ),
+    Wrong(
+        CH3,
+        "avgpool_backward",
+        "gradient copied to every cell (not / f*f)",
+        "share = dout[:, :, i, j] / (f * f)",
+        "share = dout[:, :, i, j]",
+        ("avgpool_backward_worked_example", "f*f"),
+        ("avgpool_backward_random", "f*f"),
+    ),
+    Wrong(
+        CH3,
+        "maxpool_backward",
+        "gradient copied to every tied maximum",
+        "one_hot = np.arange(f * f) == max_id[:, :, i, j, None]  # (N, C, f*f)",
+        "win = np.asarray(X, float)[:, :, i * stride : i * stride + f, "
+        "j * stride : j * stride + f].reshape(N, C, f * f)\n"
+        "            one_hot = win == win.max(axis=2, keepdims=True)",
+        ("maxpool_backward_worked_example", "every tied maximum"),
+        ("maxpool_backward_ties", "every tied maximum"),
+    ),
+    Wrong(
+        CH3,
+        "maxpool_backward",
+        "overlapping windows overwrite (= not +=)",
+        "j * stride : j * stride + f] += grad",
+        "j * stride : j * stride + f] = grad",
+        ("maxpool_backward_worked_example", "overwrote"),
+        ("maxpool_backward_random", "overwritten"),
+    ),
+]
+
 # (chapter, exercise, old, new, points lost at most): one wrong helper costs its own checks.
 CASCADES = [
     (CH1, "corr2d", "Y = np.zeros((H - kH + 1, W - kW + 1))", "Y = np.zeros((H - kH, W - kW))", 5),
@@ -194,6 +254,10 @@ CASCADES += [
         "return int((n + 2 * pad - span) // stride)",
         4,
     ),
+]
+
+CASCADES += [
+    (CH3, "pool_output_size", "return (n - f) // stride + 1", "return n // stride", 2),
 ]
 
 SELECTED = [c for c in os.environ.get("COURSE_CHAPTERS", "").split(",") if c]

@@ -9,6 +9,8 @@ misconception name it.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from autograder.checks import (
@@ -21,6 +23,8 @@ from autograder.checks import (
     expect_own_work,
     expect_raises,
     expect_shape,
+    reference_helpers,
+    reference_helpers_for_this_check,
     signature,
 )
 from autograder.reference import ch03_pooling as ref
@@ -78,6 +82,40 @@ DX_SHAPE = (
 
 class _ShapeOnly(np.ndarray):
     """A placeholder misconception: only its shape means something (e.g. off by one)."""
+
+
+# The exercises that call the student's pool_output_size are graded with the reference
+# one, so that one mistake there costs its points once.
+HELPERS = {"pool_output_size": ref.pool_output_size}
+USES = {
+    "maxpool_forward": ("pool_output_size",),
+    "avgpool_forward": ("pool_output_size",),
+    "avgpool_backward": ("pool_output_size",),
+    "subsampling_counts": ("pool_output_size",),
+}
+
+
+def alone(func):
+    """Visible graded cell: ``func`` calls the reference helpers for the rest of the check."""
+    names = USES.get(getattr(func, "__name__", ""), ())
+    reference_helpers_for_this_check(func, {name: HELPERS[name] for name in names})
+
+
+def graded_alone(exercise, forbidden=None):
+    """Decorate a hidden test: own-work check first (on the student's own helpers), then
+    the cases with the reference helpers of ``USES[exercise]``."""
+
+    def decorate(body):
+        @functools.wraps(body)
+        def check(func):
+            if forbidden is not None:
+                expect_own_work(func, forbidden)
+            with reference_helpers(func, {name: HELPERS[name] for name in USES[exercise]}):
+                return body(func)
+
+        return check
+
+    return decorate
 
 
 def _shape_only(shape):
@@ -340,8 +378,8 @@ def _bad_inputs(forward):
     expect_raises(forward, (np.zeros((1, 1, 4, 4)), 2, 0), why="stride must be positive")
 
 
+@graded_alone("maxpool_forward", forbidden=POOL_LIBRARY)
 def maxpool_forward_random(maxpool_forward):
-    expect_own_work(maxpool_forward, POOL_LIBRARY)
     rng = _rng(301)
     for N, C, H, W, f, stride in RANDOM_CASES:
         check_maxpool_forward_case(maxpool_forward, _ints(rng, (N, C, H, W)), f, stride)
@@ -350,8 +388,8 @@ def maxpool_forward_random(maxpool_forward):
         check_maxpool_forward_case(maxpool_forward, X, f, stride)
 
 
+@graded_alone("maxpool_forward", forbidden=POOL_LIBRARY)
 def maxpool_forward_edge_cases(maxpool_forward):
-    expect_own_work(maxpool_forward, POOL_LIBRARY)
     rng = _rng(302)
     # window = input: one output per channel; window as tall as the input only
     check_maxpool_forward_case(maxpool_forward, _ints(rng, (2, 3, 5, 5)), 5, None)
@@ -370,8 +408,8 @@ def maxpool_forward_edge_cases(maxpool_forward):
     _bad_inputs(maxpool_forward)
 
 
+@graded_alone("avgpool_forward", forbidden=POOL_LIBRARY)
 def avgpool_forward_random(avgpool_forward):
-    expect_own_work(avgpool_forward, POOL_LIBRARY)
     rng = _rng(401)
     for N, C, H, W, f, stride in RANDOM_CASES:
         check_avgpool_forward_case(avgpool_forward, _ints(rng, (N, C, H, W)), f, stride)
@@ -379,8 +417,8 @@ def avgpool_forward_random(avgpool_forward):
     check_avgpool_forward_case(avgpool_forward, X, 3, 2)
 
 
+@graded_alone("avgpool_forward", forbidden=POOL_LIBRARY)
 def avgpool_forward_edge_cases(avgpool_forward):
-    expect_own_work(avgpool_forward, POOL_LIBRARY)
     rng = _rng(402)
     check_avgpool_forward_case(avgpool_forward, _ints(rng, (2, 3, 5, 5)), 5, None)
     check_avgpool_forward_case(avgpool_forward, _ints(rng, (3, 1, 4, 9)), 4, 1)
@@ -531,8 +569,8 @@ def maxpool_backward_ties(maxpool_backward):
     )
 
 
+@graded_alone("avgpool_backward", forbidden=POOL_LIBRARY)
 def avgpool_backward_random(avgpool_backward):
-    expect_own_work(avgpool_backward, POOL_LIBRARY)
     rng = _rng(601)
     for N, C, H, W, f, stride in RANDOM_CASES + [(2, 3, 5, 5, 5, None), (1, 1, 3, 8, 3, 1)]:
         check_avgpool_backward_case(avgpool_backward, (N, C, H, W), f, stride, rng=rng)
@@ -540,9 +578,9 @@ def avgpool_backward_random(avgpool_backward):
     check_avgpool_backward_case(avgpool_backward, (2, 2, 7, 7), 3, 2, dout=dout)
 
 
+@graded_alone("avgpool_backward", forbidden=POOL_LIBRARY)
 def avgpool_backward_edge_cases(avgpool_backward):
     """The gradient's sum is preserved; overlap; 1x1 windows; wrong dout shape."""
-    expect_own_work(avgpool_backward, POOL_LIBRARY)
     rng = _rng(602)
     for X_shape, f, stride in [
         ((1, 1, 4, 4), 2, None),
@@ -577,8 +615,8 @@ def avgpool_backward_edge_cases(avgpool_backward):
 # ------------------------------------------------------------------------ LeNet S2
 
 
+@graded_alone("subsampling_counts", forbidden=())
 def subsampling_counts_hidden(subsampling_counts):
-    expect_own_work(subsampling_counts)
     for C, H, W, f in [(16, 10, 10, 2), (1, 4, 4, 2), (3, 6, 8, 2), (4, 9, 9, 3), (2, 7, 7, 2)]:
         params, connections = ref.subsampling_counts(C, H, W, f)
         Ho, Wo = ref.pool_output_size(H, f, f), ref.pool_output_size(W, f, f)
