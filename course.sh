@@ -85,8 +85,25 @@ workspace() {
   "$VENV/bin/python" -m cnnkit.workspace notebooks work --quiet
 }
 
+node_tools() {
+  # deploy/package.json: JupyterHub's proxy (configurable-http-proxy) and MathJax, which
+  # typesets feedback pages when they are made. Best effort, from the npm registry.
+  command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+  command -v npm >/dev/null 2>&1 || { say "no npm: feedback formulas stay TeX, no hub test"; return 0; }
+  local stamp
+  stamp="deploy/node_modules/.installed-$("$VENV/bin/python" -c 'import hashlib, sys
+print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()[:16])' deploy/package-lock.json)"
+  if [ ! -f "$stamp" ]; then
+    say "installing deploy/package.json's node tools"
+    if npm ci --prefix deploy --no-audit --no-fund --silent >/dev/null 2>&1; then touch "$stamp"
+    else say "npm ci failed: feedback formulas stay TeX, no hub test"
+    fi
+  fi
+}
+
 setup_test_tools() {
   apt_install chromium
+  node_tools
   # PyTorch is a test-only oracle. Install it only where a wheel is on local disk
   # (never a multi-GB download); without it the PyTorch comparisons are skipped.
   if [ ! -f "$VENV/.torch-tried" ]; then

@@ -4,6 +4,9 @@ The instructor commands in ``python -m autograder`` pass this file to every nbgr
 call, with the course directory as ``CourseDirectory.root``; see README.md.
 """
 
+from pathlib import Path
+
+import nbgrader
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.preprocessors import (
     AssignLatePenalties,
@@ -14,6 +17,7 @@ from nbgrader.preprocessors import (
 )
 
 from autograder.course import CODE_STUB, TEXT_STUB
+from autograder.feedback import TEMPLATES, FeedbackExporter
 from autograder.judged_execute import JudgedExecute
 
 c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this file)
@@ -45,3 +49,13 @@ c.JudgedExecute.check_timeout = 300
 # A runaway print loop in a submission must not bloat the gradebook or feedback.
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 60
+
+# Feedback: formulas typeset when the page is made (no MathJax CDN at view time) and each
+# check named in the score list (autograder/feedback/). nbgrader's own feedback template
+# stays on the template path, since the course's extends it.
+c.GenerateFeedback.exporter_class = FeedbackExporter
+c.HTMLExporter.template_name = "cnn_feedback"
+c.HTMLExporter.extra_template_basedirs = [
+    str(TEMPLATES),
+    str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),
+]
