@@ -106,6 +106,10 @@ class Conv2d(Module):
         a reproducible network (an int seeds a fresh generator, so two layers
         given the same int start from the same random numbers).
     dtype : floating dtype, default float32
+    need_dX : bool, default True
+        False: ``backward`` computes only the parameters' gradients and returns None,
+        for a first layer, whose input is the data (saves about a fifth of a LeNet
+        training step). Can also be set later: ``layer.need_dX = False``.
 
     Attributes
     ----------
@@ -113,8 +117,11 @@ class Conv2d(Module):
         ``"W"`` of shape (C_out, C_in, kH, kW), He-normal; ``"b"`` of shape (C_out,), zeros.
     """
 
-    def __init__(self, C_in, C_out, kernel_size, stride=1, pad=0, *, rng=None, dtype=np.float32):
+    def __init__(
+        self, C_in, C_out, kernel_size, stride=1, pad=0, *, rng=None, dtype=np.float32, need_dX=True
+    ):
         super().__init__()
+        self.need_dX = bool(need_dX)
         C_in = check_int("C_in", C_in, minimum=1)
         C_out = check_int("C_out", C_out, minimum=1)
         kH, kW = check_pair("kernel_size", kernel_size, minimum=1)
@@ -133,13 +140,14 @@ class Conv2d(Module):
         return out
 
     def backward(self, dout):
-        dX, dW, db = conv2d_backward(dout, self._take_cache())
+        dX, dW, db = conv2d_backward(dout, self._take_cache(), need_dX=self.need_dX)
         self.grads = {"W": dW, "b": db}
         return dX
 
     def __repr__(self):
         C_out, C_in, kH, kW = self.params["W"].shape
-        return f"Conv2d({C_in}, {C_out}, ({kH}, {kW}), stride={self.stride}, pad={self.pad})"
+        extra = "" if self.need_dX else ", need_dX=False"
+        return f"Conv2d({C_in}, {C_out}, ({kH}, {kW}), stride={self.stride}, pad={self.pad}{extra})"
 
 
 class Linear(Module):

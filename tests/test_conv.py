@@ -189,7 +189,7 @@ BLOCK_CASES = [
 def test_blocks_match_loop_oracle(monkeypatch, X_shape, W_shape, stride, pad, images_per_block):
     import cnnkit.conv
 
-    def blocks(N, per_image_bytes):
+    def blocks(N, per_image_bytes, factor=1):
         n = images_per_block
         return [(n0, min(n, N - n0)) for n0 in range(0, N, n)], n
 
@@ -331,3 +331,18 @@ def test_backward_rejects_dout_of_wrong_shape():
     _, cache = conv2d_forward(np.ones((2, 3, 8, 8)), np.ones((4, 3, 3, 3)), np.ones(4))
     with pytest.raises(ValueError, match=r"dout must have the shape of out"):
         conv2d_backward(np.ones((2, 4, 5, 6)), cache)
+
+
+def test_conv2d_layer_need_dX_false_returns_none_and_same_grads():
+    from cnnkit.modules import Conv2d
+
+    X = np.random.default_rng(0).standard_normal((2, 1, 8, 8))
+    full = Conv2d(1, 3, 3, rng=1, dtype=np.float64)
+    first = Conv2d(1, 3, 3, rng=1, dtype=np.float64, need_dX=False)
+    dout = np.ones_like(full(X))
+    first(X)
+    assert first.backward(dout) is None
+    assert full.backward(dout).shape == X.shape
+    for key in ("W", "b"):
+        np.testing.assert_array_equal(first.grads[key], full.grads[key])
+    assert "need_dX=False" in repr(first)
