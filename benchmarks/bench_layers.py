@@ -1,218 +1,217 @@
-"""Timings of cnnkit's im2col convolution against the loop oracle and PyTorch, and a LeNet epoch.
+"""cnnkit's convolution and pooling against PyTorch (CPU), measured in the same run: one table.
 
 Run from the repository root:
 
-    .venv/bin/python benchmarks/bench_layers.py [--quick] [--blas-threads K]
+    .venv/bin/python benchmarks/bench_layers.py [--threads 1,2] [--repeats 15] [--only conv|pool]
 
-Everything is measured in this run, on this machine, in float32; ratios compare
-numbers from the same run. The loop oracle is far too slow to run on a whole
-batch, so it runs on one image and is scaled by N (its cost is exactly linear in
-N); those lines say "extrapolated". Prints figures only, asserts nothing.
+For every case and thread count it prints the median time of cnnkit and of PyTorch
+(float32), their ratio (cnnkit / PyTorch: below 1 means cnnkit is faster), the
+GFLOP/s of each (convolutions) and that as a percentage of the machine's peak,
+measured first as the best float32 matrix product (NumPy's BLAS or PyTorch,
+2048 x 2048) at that thread count. The two libraries run alternately, one call
+each per repeat, so that a machine loaded by other work slows both alike; on a
+shared machine read the ratios, not the absolute times. BLAS threads are set with
+threadpoolctl, PyTorch's with ``torch.set_num_threads``.
+
+Without PyTorch installed it prints the cnnkit columns only. Prints figures,
+asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from cnnkit.conv import conv2d_backward, conv2d_forward
+from cnnkit.pool import avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, maxpool2d_forward
+
+try:
+    import torch
+    import torch.nn.functional as F
+except ImportError:
+    torch = None
+
+# name, N, C_in, H (= W), C_out, k, stride, pad
+CONV_CASES = [
+    ("LeNet C1 (128, 1->6, 32x32, k5)", 128, 1, 32, 6, 5, 1, 0),
+    ("LeNet C3 (128, 6->16, 14x14, k5)", 128, 6, 14, 16, 5, 1, 0),
+    ("64->64 3x3 pad 1 on 32x32 (N=64)", 64, 64, 32, 64, 3, 1, 1),
+    ("1x1 256->64 on 28x28 (N=32)", 32, 256, 28, 64, 1, 1, 0),
+    ("64->128 3x3 stride 2 pad 1 on 32x32 (N=64)", 64, 64, 32, 128, 3, 2, 1),
+]
+POOL_SHAPES = [(128, 6, 28, 28), (64, 64, 32, 32)]
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repeats")
-    parser.add_argument(
-        "--blas-threads",
-        type=int,
-        metavar="K",
-        help="limit OpenBLAS/OpenMP (and torch) to K threads; default: the libraries' own choice",
-    )
+    parser.add_argument("--threads", default="1,2", help="comma-separated thread counts")
+    parser.add_argument("--repeats", type=int, default=15, help="timed calls per library")
+    parser.add_argument("--only", choices=["conv", "pool"], help="one kind of layer")
     return parser.parse_args()
 
 
-ARGS = parse_args() if __name__ == "__main__" else None
-if ARGS is not None and ARGS.blas_threads:
-    # Must be set before NumPy loads OpenBLAS, which reads it once at start-up.
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(ARGS.blas_threads)
-
-import numpy as np  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-
-from loop_oracles import conv2d_backward_loop, conv2d_forward_loop  # noqa: E402
-
-from cnnkit.conv import conv2d_backward, conv2d_forward  # noqa: E402
-from cnnkit.losses import softmax_cross_entropy  # noqa: E402
-from cnnkit.modules import SGD, Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential  # noqa: E402
-
-try:
-    import torch
-except ImportError:
-    torch = None
-
-N_TRAIN = 60_000
-BATCH = 128
-# name, C_in, H (= W), C_out, k
-LAYERS = [("C1 1->6 32x32 k5", 1, 32, 6, 5), ("C3 6->16 14x14 k5", 6, 14, 16, 5)]
-
-
-def best_of(f, repeats):
-    """Fastest of ``repeats`` timed calls after one warm-up: the least noisy estimate."""
-    f()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
-def fmt(seconds):
-    return f"{seconds * 1e3:9.2f} ms"
-
-
-def bench_conv_layer(name, C, H, C_out, k, repeats, rng):
-    X = rng.standard_normal((BATCH, C, H, H), dtype=np.float32)
-    W = rng.standard_normal((C_out, C, k, k), dtype=np.float32)
-    b = rng.standard_normal(C_out, dtype=np.float32)
-    out, cache = conv2d_forward(X, W, b)
-    dout = rng.standard_normal(out.shape, dtype=np.float32)
-
-    fwd = best_of(lambda: conv2d_forward(X, W, b), repeats)
-    bwd = best_of(lambda: conv2d_backward(dout, cache), repeats)
-
-    # One image through the loops, scaled to the batch.
-    X1, d1 = X[:1], dout[:1]
-    loop_fwd = best_of(lambda: conv2d_forward_loop(X1, W, b), 1) * BATCH
-    loop_bwd = best_of(lambda: conv2d_backward_loop(d1, X1, W), 1) * BATCH
-
-    print(f"  {name}")
-    print(f"    im2col  forward {fmt(fwd)}   backward {fmt(bwd)}")
-    print(
-        f"    loops   forward {fmt(loop_fwd)}   backward {fmt(loop_bwd)}"
-        f"   (extrapolated from 1 image)  -> im2col is {loop_fwd / fwd:,.0f}x / "
-        f"{loop_bwd / bwd:,.0f}x faster"
-    )
-    if torch is None:
-        return
-    tX, tW, tb = (torch.from_numpy(a).requires_grad_() for a in (X, W, b))
-    t_dout = torch.from_numpy(dout)
-
-    def t_fwd():
-        with torch.no_grad():
-            return torch.nn.functional.conv2d(tX, tW, tb)
-
-    t_out = torch.nn.functional.conv2d(tX, tW, tb)
-
-    def t_bwd():  # the same three gradients as conv2d_backward
-        torch.autograd.grad(t_out, (tX, tW, tb), t_dout, retain_graph=True)
-
-    tf = best_of(t_fwd, repeats)
-    tbw = best_of(t_bwd, repeats)
-    print(
-        f"    torch   forward {fmt(tf)}   backward {fmt(tbw)}"
-        f"   -> im2col takes {fwd / tf:.1f}x / {bwd / tbw:.1f}x torch's time"
-    )
-
-
-def bench_conv(repeats):
-    rng = np.random.default_rng(0)
-    print(f"\nConvolution, N={BATCH}, float32 (best of {repeats})")
-    for name, C, H, C_out, k in LAYERS:
-        bench_conv_layer(name, C, H, C_out, k, repeats, rng)
-
-
-def lenet(rng):
-    """Modern LeNet-5 on 32x32 inputs (28x28 Fashion-MNIST padded by 2)."""
-    return Sequential(
-        Conv2d(1, 6, 5, rng=rng), ReLU(), MaxPool2d(2),
-        Conv2d(6, 16, 5, rng=rng), ReLU(), MaxPool2d(2),
-        Conv2d(16, 120, 5, rng=rng), ReLU(), Flatten(),
-        Linear(120, 84, rng=rng), ReLU(), Linear(84, 10, rng=rng),
-    )  # fmt: skip
-
-
-def bench_lenet(steps):
-    rng = np.random.default_rng(0)
-    model = lenet(rng)
-    opt = SGD(model, lr=0.01, momentum=0.9)
-    X = rng.standard_normal((BATCH, 1, 32, 32), dtype=np.float32)
-    y = rng.integers(0, 10, size=BATCH)
-    fwd_t = np.zeros(len(model))
-    bwd_t = np.zeros(len(model))
-
-    def step(record):
-        out = X
-        for i, layer in enumerate(model.layers):
-            t0 = time.perf_counter()
-            out = layer.forward(out)
-            fwd_t[i] += record * (time.perf_counter() - t0)
-        _, d = softmax_cross_entropy(out, y)
-        for i in reversed(range(len(model))):
-            t0 = time.perf_counter()
-            d = model.layers[i].backward(d)
-            bwd_t[i] += record * (time.perf_counter() - t0)
-        opt.step()
-
-    step(0)  # warm-up
+def timed(f):
     t0 = time.perf_counter()
-    for _ in range(steps):
-        step(1)
-    per_step = (time.perf_counter() - t0) / steps
-    n_steps = -(-N_TRAIN // BATCH)
-    print(f"\nLeNet-5 (ReLU, max pool), batch {BATCH}, float32, mean of {steps} SGD steps")
-    print(f"  one step (forward, loss, backward, update): {fmt(per_step)}")
-    print(f"  estimated epoch of {N_TRAIN:,} images ({n_steps} steps): {per_step * n_steps:.1f} s")
-    print("  where the time goes (per step):")
-    for i, layer in enumerate(model.layers):
-        print(
-            f"    {i:2d} {type(layer).__name__:10s} forward {fmt(fwd_t[i] / steps)}"
-            f"   backward {fmt(bwd_t[i] / steps)}"
-        )
+    f()
+    return time.perf_counter() - t0
 
+
+def interleaved(f_kit, f_torch, repeats):
+    """Median seconds of each and the median of the paired ratios, calling them alternately.
+
+    Each repeat times one cnnkit call and then one PyTorch call; the ratio of a pair
+    is measured a few milliseconds apart, so it suffers far less from other work on
+    the machine than the ratio of two medians taken minutes apart.
+    """
+    f_kit()
+    if f_torch is not None:
+        f_torch()
+    kit, ref = [], []
+    for _ in range(repeats):
+        kit.append(timed(f_kit))
+        if f_torch is not None:
+            ref.append(timed(f_torch))
+    if not ref:
+        return float(np.median(kit)), None, None
+    ratio = float(np.median(np.array(kit) / np.array(ref)))
+    return float(np.median(kit)), float(np.median(ref)), ratio
+
+
+def peak_gflops(threads):
+    """Best float32 matrix-product rate at this thread count: the machine's usable FMA peak."""
+    n = 2048
+    A = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
+    flops = 2 * n**3
+    best = max(flops / timed(lambda: A @ A) for _ in range(4))
     if torch is not None:
-        nn = torch.nn
-        t_model = nn.Sequential(
-            nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(16, 120, 5), nn.ReLU(), nn.Flatten(),
-            nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
-        )  # fmt: skip
-        t_opt = torch.optim.SGD(t_model.parameters(), lr=0.01, momentum=0.9)
-        tX, ty = torch.from_numpy(X), torch.from_numpy(y)
+        tA = torch.from_numpy(A)
+        best = max(best, *(flops / timed(lambda: tA @ tA) for _ in range(4)))
+    return best / 1e9
 
-        def t_step():
-            t_opt.zero_grad()
-            nn.functional.cross_entropy(t_model(tX), ty).backward()
-            t_opt.step()
 
-        t_step()
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            t_step()
-        t_per_step = (time.perf_counter() - t0) / steps
-        print(
-            f"  torch, same network and batch: {fmt(t_per_step)} per step, "
-            f"epoch ~{t_per_step * n_steps:.1f} s; "
-            f"cnnkit takes {per_step / t_per_step:.1f}x as long"
-        )
+def conv_rows(repeats):
+    for name, N, C, H, C_out, k, s, p in CONV_CASES:
+        rng = np.random.default_rng(0)
+        X = rng.standard_normal((N, C, H, H), dtype=np.float32)
+        W = rng.standard_normal((C_out, C, k, k), dtype=np.float32) * 0.1
+        b = rng.standard_normal(C_out, dtype=np.float32)
+        out, _ = conv2d_forward(X, W, b, s, p)
+        dout = rng.standard_normal(out.shape, dtype=np.float32)
+        flops = 2 * out.size * C * k * k  # one multiply-add per weight per output value
+
+        def kit_fwd(X=X, W=W, b=b, s=s, p=p):
+            conv2d_forward(X, W, b, s, p)
+
+        def kit_fb(X=X, W=W, b=b, s=s, p=p, dout=dout):
+            conv2d_backward(dout, conv2d_forward(X, W, b, s, p)[1])
+
+        t_fwd = t_fb = None
+        if torch is not None:
+            tX, tW, tb = (torch.from_numpy(a).requires_grad_() for a in (X, W, b))
+            tdout = torch.from_numpy(dout)
+
+            def t_fwd(tX=tX, tW=tW, tb=tb, s=s, p=p):
+                with torch.no_grad():
+                    F.conv2d(tX, tW, tb, s, p)
+
+            def t_fb(tX=tX, tW=tW, tb=tb, s=s, p=p, tdout=tdout):
+                torch.autograd.grad(F.conv2d(tX, tW, tb, s, p), (tX, tW, tb), tdout)
+
+        yield f"conv {name}", "fwd", flops, kit_fwd, t_fwd
+        yield f"conv {name}", "fwd+bwd", 3 * flops, kit_fb, t_fb
+
+
+POOLS = {
+    "max": (maxpool2d_forward, maxpool2d_backward, "max_pool2d"),
+    "avg": (avgpool2d_forward, avgpool2d_backward, "avg_pool2d"),
+}
+
+
+def pool_rows(repeats):
+    for kind, (forward, backward, t_name) in POOLS.items():
+        for shape in POOL_SHAPES:
+            rng = np.random.default_rng(0)
+            X = rng.standard_normal(shape, dtype=np.float32)
+            dout = rng.standard_normal((*shape[:2], shape[2] // 2, shape[3] // 2), np.float32)
+
+            def kit_fwd(X=X, forward=forward):
+                forward(X, 2)
+
+            def kit_fb(X=X, dout=dout, forward=forward, backward=backward):
+                backward(dout, forward(X, 2)[1])
+
+            t_fwd = t_fb = None
+            if torch is not None:
+                t_pool = getattr(F, t_name)
+                tX = torch.from_numpy(X).requires_grad_()
+                tdout = torch.from_numpy(dout)
+
+                def t_fwd(tX=tX, t_pool=t_pool):
+                    with torch.no_grad():
+                        t_pool(tX, 2)
+
+                def t_fb(tX=tX, t_pool=t_pool, tdout=tdout):
+                    torch.autograd.grad(t_pool(tX, 2), (tX,), tdout)
+
+            yield f"{kind} pool 2x2 {shape}", "fwd", None, kit_fwd, t_fwd
+            yield f"{kind} pool 2x2 {shape}", "fwd+bwd", None, kit_fb, t_fb
+
+
+def fmt(x, spec):
+    return format("-", ">" + spec.split(".")[0]) if x is None else format(x, spec)
 
 
 def main(args):
-    repeats, steps = (3, 5) if args.quick else (10, 20)
-    if torch is not None and args.blas_threads:
-        torch.set_num_threads(args.blas_threads)
-    threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
-    print(f"NumPy {np.__version__}, {os.cpu_count()} CPUs, BLAS threads: {threads}", end="")
+    thread_counts = [int(t) for t in args.threads.split(",")]
+    blas = [f"{i['internal_api']} {i.get('version') or ''}".strip() for i in threadpool_info()]
+    print(
+        f"NumPy {np.__version__} ({', '.join(blas)}), "
+        + (f"PyTorch {torch.__version__}" if torch is not None else "PyTorch not installed")
+        + f", {os.cpu_count()} CPUs, load average {', '.join(f'{v:.1f}' for v in os.getloadavg())}"
+    )
+    print(
+        f"float32, median of {args.repeats} alternating calls per library; "
+        "ratio = median of the paired cnnkit / PyTorch ratios"
+    )
+    head = f"{'case':58s} {'pass':8s} {'thr':>3s} {'cnnkit ms':>10s}"
     if torch is not None:
-        print(f", torch {torch.__version__} ({torch.get_num_threads()} threads)")
-    else:
-        print(", torch not installed (no torch comparison)")
-    bench_conv(repeats)
-    bench_lenet(steps)
+        head += f" {'torch ms':>10s} {'ratio':>6s}"
+    head += f" {'cnnkit GF/s':>11s} {'% peak':>6s}"
+    if torch is not None:
+        head += f" {'torch GF/s':>10s} {'% peak':>6s}"
+    for threads in thread_counts:
+        with threadpool_limits(limits=threads):
+            if torch is not None:
+                torch.set_num_threads(threads)
+            peak = peak_gflops(threads)
+            used = sorted({i["num_threads"] for i in threadpool_info()})
+            print(
+                f"\n{threads} thread(s): threadpoolctl reports {used} thread(s) per library"
+                + (f", torch.get_num_threads() = {torch.get_num_threads()}" if torch else "")
+                + f"; peak (best float32 matmul) {peak:.1f} GFLOP/s"
+            )
+            print(head)
+            rows = []
+            if args.only in (None, "conv"):
+                rows += list(conv_rows(args.repeats))
+            if args.only in (None, "pool"):
+                rows += list(pool_rows(args.repeats))
+            for name, pass_, flops, f_kit, f_torch in rows:
+                kit, ref, ratio = interleaved(f_kit, f_torch, args.repeats)
+                line = f"{name:58s} {pass_:8s} {threads:3d} {kit * 1e3:10.2f}"
+                gk = flops / kit / 1e9 if flops else None
+                if torch is not None:
+                    gt = flops / ref / 1e9 if flops else None
+                    line += f" {ref * 1e3:10.2f} {ratio:6.2f}"
+                line += f" {fmt(gk, '11.1f')} {fmt(gk and 100 * gk / peak, '6.0f')}"
+                if torch is not None:
+                    line += f" {fmt(gt, '10.1f')} {fmt(gt and 100 * gt / peak, '6.0f')}"
+                print(line, flush=True)
 
 
 if __name__ == "__main__":
-    main(ARGS)
+    main(parse_args())
