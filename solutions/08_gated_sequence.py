@@ -940,6 +940,10 @@ def n_params(model):
     return sum(p.size for p in model.params.values())
 
 
+# %% [markdown]
+# Your `receptive_field` confirms that the last position sees the whole window:
+
+# %%
 print(f"receptive field of the gated CNN: {receptive_field([2] * 4, [1, 2, 4, 8])} characters")
 
 # %%
