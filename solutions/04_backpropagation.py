@@ -29,7 +29,8 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from cnnkit.checks import call, expect_array, expect_raises
+from cnnkit.checks import CheckFailed, call, expect_array, expect_raises
+from cnnkit.gradcheck import numerical_gradient as numerical_gradient_check
 from cnnkit.plots import draw_matrix
 
 np.set_printoptions(precision=4, suppress=True)
@@ -67,14 +68,19 @@ np.set_printoptions(precision=4, suppress=True)
 # %% [markdown]
 # ## 4.2 Activation functions (激活函数): ReLU and the sigmoid
 #
-# **ReLU** (rectified linear unit) is $\operatorname{relu}(x) = \max(0, x)$. Its derivative
-# is 1 for $x > 0$ and 0 for $x < 0$. At $x = 0$ ReLU has a corner and no derivative; a
-# backward pass still has to return *something*, and the convention (used by PyTorch and
-# TensorFlow, and in this course) is **0**. It only matters when an input is exactly 0,
+# **ReLU** (rectified linear unit, 修正线性单元) is $\operatorname{relu}(x) = \max(0, x)$.
+# Its derivative is 1 for $x > 0$ and 0 for $x < 0$. At $x = 0$ ReLU has a corner and no
+# derivative; a backward pass still has to return *something*, and the convention (used by
+# PyTorch and TensorFlow, and in this course) is **0**. It only matters when an input is exactly 0,
 # which happens more often than you might think: with integer data, and in a ReLU whose
 # input was itself clipped to 0.
 #
-# The **sigmoid** is $\sigma(x) = \dfrac{1}{1 + e^{-x}}$, with the convenient derivative
+# > **A common mistake.** Some notes give $\operatorname{relu}'(0) = 1$. Any value in
+# > $[0, 1]$ is a valid *subgradient* there, so 1 is not wrong mathematically, but it is not
+# > the convention of PyTorch and TensorFlow, and a backward pass that returns 1 at 0 gives
+# > gradient to units that output exactly 0. This course uses 0 and tests for it.
+#
+# The **sigmoid** (S型函数) is $\sigma(x) = \dfrac{1}{1 + e^{-x}}$, with the convenient derivative
 #
 # $$\sigma'(x) = \sigma(x)\,\bigl(1 - \sigma(x)\bigr) \le \tfrac14 .$$
 #
@@ -308,7 +314,7 @@ plt.show()
 # - **cheap**: a comparison, no exponential, forward and backward.
 #
 # Its weakness is the other half of the same coin: a unit whose input is negative for every
-# example gets zero gradient and stops learning (a "dead ReLU"); leaky ReLU,
+# example gets zero gradient and stops learning (a **dead ReLU**, 神经元死亡); leaky ReLU,
 # $\max(0.01x, x)$, keeps a small slope there.
 
 # %% [markdown]
@@ -323,8 +329,10 @@ plt.show()
 #
 # where $e_i$ is 1 at entry $i$ and 0 elsewhere. This **centered difference (中心差分)**
 # has error $O(h^2)$: the Taylor terms in $h$ cancel. The one-sided (forward) difference
-# $\bigl(f(X + h e_i) - f(X)\bigr)/h$ has error $O(h)$, a thousand times larger for
-# $h = 10^{-5}$ (see the plot below).
+# $\bigl(f(X + h e_i) - f(X)\bigr)/h$ has error $O(h)$: far larger for small $h$. On the
+# $\sin$ example below, at $h = 10^{-5}$, its relative error is about $4 \times 10^{-6}$
+# against $10^{-11}$ for the centered difference, some $4 \times 10^{5}$ times larger (the
+# cell prints the ratio).
 #
 # Always compute in **float64**. In float32 a number has only about 7 significant digits, so
 # $x + 10^{-5}$ keeps only two or three digits of the step, and the difference
@@ -535,6 +543,14 @@ ax.set_ylabel("relative error")
 ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
 fig.tight_layout()
 plt.show()
+forward_at, centered_at = (
+    norm_error(forward_difference(f_sin, x_point, 1e-5), exact),
+    norm_error(numerical_gradient(f_sin, x_point, 1e-5), exact),
+)
+print(
+    f"h = 1e-5: forward {forward_at:.1e}, centered {centered_at:.1e}, "
+    f"ratio {forward_at / centered_at:.1e}"
+)
 
 # %% [markdown]
 # Now use your checker on your own layers. The inputs are random floats, so none sits on
@@ -849,7 +865,16 @@ def conv2d_backward(dout, cache):
 
 
 # %% nbgrader={"grade": true, "grade_id": "conv2d_backward_worked_example", "points": 2}
-# Visible tests: the worked example (stride 1, no padding), then stride 2 with padding 1.
+# Visible tests: the worked example (stride 1, no padding), then stride 2 with padding 1,
+# then a batch of 3 images and 2 filters.
+DB_AXES = "db sums dout over N, H' and W' (axes (0, 2, 3)), one entry per filter; "
+db_shapes = {
+    DB_AXES + "this sums over (2, 3): also sum over the images": (1, 1),
+    DB_AXES + "this sums over (0, 2)": (1, 2),
+    DB_AXES + "this sums over axis 0 only": (1, 2, 2),
+    DB_AXES + "this sums over everything": (),
+}
+db_wrong = {message: np.zeros(shape) for message, shape in db_shapes.items()}
 X1 = X_example.reshape(1, 1, 4, 4)
 W1c = K_example.reshape(1, 1, 3, 3)
 dout1 = dout_example.reshape(1, 1, 2, 2)
@@ -859,9 +884,18 @@ expect_array(
     dX,
     np.array([[2, 4, 1, 2], [-2, 3, 3, 5], [1, 1, 1, 6], [-1, 1, -2, 2]]).reshape(1, 1, 4, 4),
     misconceptions={
-        "dX used the kernel as it is: rotate it by 180 degrees (K[::-1, ::-1])": np.array(
+        "dX used the kernel as it is (or rotated it twice: a convolution that flips the "
+        "kernel, given K[::-1, ::-1], flips it back); rotate it by 180 degrees once": np.array(
             [[2, 4, 1, 2], [0, 7, 1, 1], [-1, 3, 3, 4], [-1, 1, -2, 2]]
-        ).reshape(1, 1, 4, 4)
+        ).reshape(1, 1, 4, 4),
+        "dX used the transposed kernel K.T; the backward pass rotates it by 180 degrees "
+        "(K[::-1, ::-1])": np.array(
+            [[2, 6, 5, 2], [-2, 1, 3, 1], [1, 1, 3, 4], [-1, 1, -2, 2]]
+        ).reshape(1, 1, 4, 4),
+        "dX scattered the transposed kernel K.T; scatter the kernel as it is (that is the "
+        "full convolution with K rotated by 180 degrees)": np.array(
+            [[2, 4, 1, 2], [-2, 3, 1, 1], [1, 3, 7, 4], [-1, -1, 0, 2]]
+        ).reshape(1, 1, 4, 4),
     },
 )
 expect_array(
@@ -869,7 +903,8 @@ expect_array(
     dW,
     np.array([[6, 9, 4], [-1, 6, 9], [4, -1, 6]]).reshape(1, 1, 3, 3),
     misconceptions={
-        "dW is the cross-correlation of X with dout; it is not rotated": np.array(
+        "dW was rotated by 180 degrees or transposed (here both give the same): dW is the "
+        "cross-correlation of X with dout, neither rotated nor transposed": np.array(
             [[6, -1, 4], [9, 6, -1], [4, 9, 6]]
         ).reshape(1, 1, 3, 3)
     },
@@ -878,7 +913,7 @@ expect_array(
     "db (stride 1, pad 0)",
     db,
     [3.0],
-    misconceptions={"db is the sum of dout, not its mean": [0.75]},
+    misconceptions={"db is the sum of dout, not its mean": [0.75], **db_wrong},
 )
 dX, dW, db = call(conv2d_backward, (dout1, (X1, W1c, np.zeros(1), 2, 1)))
 expect_array(
@@ -904,7 +939,51 @@ expect_array(
         ).reshape(1, 1, 3, 3)
     },
 )
-expect_array("db (stride 2, pad 1)", db, [3.0])
+expect_array("db (stride 2, pad 1)", db, [3.0], misconceptions=db_wrong)
+# A batch of 3 images and 2 filters of 2x2: here dW is not symmetric, so transposing and
+# rotating it give different wrong answers, and db has one entry per filter.
+X3 = np.array(
+    [
+        [[[2, 1, 1], [2, 0, 1], [2, -1, -2]]],
+        [[[-1, -1, 2], [2, -2, 0], [2, -2, 1]]],
+        [[[-2, 0, 2], [-1, -1, -1], [1, -1, 2]]],
+    ]
+)
+W3 = np.array([[[[0, 0], [0, 0]]], [[[0, 0], [2, 2]]]])
+dout3 = np.array(
+    [
+        [[[1, 1], [1, -1]], [[2, 0], [-1, 2]]],
+        [[[-2, 2], [1, -2]], [[-2, 0], [-2, -2]]],
+        [[[0, 2], [0, 2]], [[2, 2], [1, 0]]],
+    ]
+)
+_, dW, db = call(conv2d_backward, (dout3, (X3, W3, np.zeros(2), 1, 0)))
+expect_array(
+    "dW (3 images, 2 filters)",
+    dW,
+    [[[[9, 7], [-1, 4]]], [[[-1, 13], [-7, -2]]]],
+    misconceptions={
+        "dW was transposed (its last two axes swapped); dW[o, c, u, v] pairs dout with "
+        "X[n, c, i + u, j + v], u along the rows": [[[[9, -1], [7, 4]]], [[[-1, -7], [13, -2]]]],
+        "dW is the cross-correlation of X with dout; it is not rotated": [
+            [[[4, -1], [7, 9]]],
+            [[[-2, -7], [13, -1]]],
+        ],
+    },
+)
+expect_array(
+    "db (3 images, 2 filters)",
+    db,
+    [5, 2],
+    misconceptions={
+        DB_AXES + "this sums over (0, 2)": np.zeros((2, 2)),
+        DB_AXES + "this sums over (2, 3): also sum over the images": np.zeros((3, 2)),
+        DB_AXES + "this sums over (1, 2, 3), one value per image": np.zeros(3),
+        DB_AXES + "this sums over axis 0 only": np.zeros((2, 2, 2)),
+        DB_AXES + "this sums over everything": np.zeros(()),
+        "db is the sum of dout, not its mean": [5 / 12, 2 / 12],
+    },
+)
 print("conv2d_backward: visible tests passed")
 
 # %% nbgrader={"grade": true, "grade_id": "conv2d_backward_db", "points": 1}
@@ -1175,6 +1254,13 @@ def conv_relu_pool_backward(dout, cache):
 # Visible test: the worked example with padding 1 and bias -8, then ReLU and 2x2 max pooling.
 # The conv output is [[-1,4,2,-6],[-4,7,8,2],[2,-2,7,-2],[0,2,-4,-5]]; after ReLU the
 # bottom-left window has a tie (2 and 2): the first maximum gets the gradient.
+### BEGIN HIDDEN TESTS
+from autograder.hidden import ch04 as hidden
+
+# graded with the reference ReLU, pool and conv backward: a mistake there costs once
+hidden.alone(conv_relu_pool_forward)
+hidden.alone(conv_relu_pool_backward)
+### END HIDDEN TESTS
 out, cache = call(conv_relu_pool_forward, (X1, W1c, np.array([-8.0])), {"pad": 1})
 expect_array("conv_relu_pool_forward(...)[0]", out, np.array([[7, 8], [2, 7]]).reshape(1, 1, 2, 2))
 dX, dW, db = call(conv_relu_pool_backward, (dout_pool, cache))
@@ -1215,6 +1301,115 @@ for k, (name, value) in enumerate([("dX", X_b), ("dW", W_b), ("db", b_b)]):
     print(
         f"{name}: relative error {rel_error(grads[k], numerical_gradient(block_loss, value)):.2e}"
     )
+
+# %% [markdown]
+# ### Exercise 8 — pool → conv and conv → fully connected
+# Exercise 7 went backward through conv → pool. The other pairings of a CNN are pool →
+# conv (the gradient a convolution sends back to its input, `dX`, is the `dout` of the
+# pooling layer before it) and conv → fully connected (flattening is a reshape, so its
+# backward pass is the reshape back). The provided `pool_conv_fc_forward(X, params)` runs
+# 2×2 max pooling, a convolution with padding 1 and a fully connected layer on the
+# flattened feature maps, `scores = flat @ W2 + b2`; its cache is
+# `(pool_cache, conv_cache, a_shape, flat, W2)`, where `a_shape` is the shape of the
+# convolution's output.
+#
+# Write `pool_conv_fc_backward(dscores, cache)` returning `(dX, dW1, db1, dW2, db2)`: the
+# fully connected layer's gradients ($dW_2 = \text{flat}^\top\, d\text{scores}$,
+# $db_2$ the sum over the batch, $d\text{flat} = d\text{scores}\, W_2^\top$), then the
+# reshape back, then your `conv2d_backward` and `maxpool2d_backward`.
+
+
+# %%
+def pool_conv_fc_forward(X, params):
+    """max pool (2x2) -> conv (pad 1) -> flatten -> fully connected.
+
+    Parameters
+    ----------
+    X : ndarray of shape (N, C, H, W), H and W even
+    params : tuple (W1, b1, W2, b2)
+        W1 (C_out, C, k, k), b1 (C_out,), W2 (C_out * H' * W', K), b2 (K,).
+
+    Returns
+    -------
+    scores : ndarray of shape (N, K)
+    cache : tuple (pool_cache, conv_cache, a_shape, flat, W2)
+    """
+    W1, b1, W2, b2 = params
+    p, pool_cache = maxpool2d_forward(X, 2, 2)
+    a, conv_cache = conv2d_forward(p, W1, b1, 1, 1)
+    flat = a.reshape(a.shape[0], -1)  # conv -> fully connected: one row per image
+    return flat @ W2 + b2, (pool_cache, conv_cache, a.shape, flat, W2)
+
+
+# %% nbgrader={"solution": true, "grade_id": "pool_conv_fc"}
+def pool_conv_fc_backward(dscores, cache):
+    """Backward pass of pool -> conv -> flatten -> fully connected.
+
+    Parameters
+    ----------
+    dscores : ndarray of shape (N, K)
+    cache : tuple (pool_cache, conv_cache, a_shape, flat, W2) from pool_conv_fc_forward
+
+    Returns
+    -------
+    dX, dW1, db1, dW2, db2 : ndarrays of the shapes of X, W1, b1, W2 and b2
+    """
+    ### BEGIN SOLUTION
+    pool_cache, conv_cache, a_shape, flat, W2 = cache
+    dscores = np.asarray(dscores, dtype=float)
+    dW2 = flat.T @ dscores
+    db2 = dscores.sum(axis=0)
+    da = (dscores @ W2.T).reshape(a_shape)  # the backward pass of flatten: reshape back
+    dp, dW1, db1 = conv2d_backward(da, conv_cache)
+    dX = maxpool2d_backward(dp, pool_cache)  # pool -> conv: dX of the conv is pool's dout
+    return dX, dW1, db1, dW2, db2
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "pool_conv_fc_gradient_check", "points": 1}
+# Visible test: every gradient against a numerical gradient of the provided forward pass
+# (cnnkit's centered differences in float64), on random floats.
+### BEGIN HIDDEN TESTS
+from autograder.hidden import ch04 as hidden
+
+hidden.alone(pool_conv_fc_backward)  # graded with the reference conv and pool backward
+### END HIDDEN TESTS
+rng_fc = np.random.default_rng(3)
+X_fc = rng_fc.standard_normal((2, 2, 4, 4))
+params_fc = [
+    rng_fc.standard_normal((3, 2, 3, 3)),
+    rng_fc.standard_normal(3),
+    rng_fc.standard_normal((12, 4)),
+    rng_fc.standard_normal(4),
+]
+dscores_fc = rng_fc.standard_normal((2, 4))
+scores_fc, cache_fc = pool_conv_fc_forward(X_fc, params_fc)
+grads_fc = call(pool_conv_fc_backward, (dscores_fc, cache_fc))
+if not isinstance(grads_fc, (tuple, list)) or len(grads_fc) != 5:
+    raise CheckFailed("pool_conv_fc_backward should return (dX, dW1, db1, dW2, db2)")
+inputs_fc = [X_fc, *params_fc]
+for k, name in enumerate(["dX", "dW1", "db1", "dW2", "db2"]):
+
+    def scores_of(Z, k=k):
+        args = list(inputs_fc)
+        args[k] = Z
+        return pool_conv_fc_forward(args[0], args[1:])[0]
+
+    numeric = numerical_gradient_check(scores_of, inputs_fc[k], dscores_fc)
+    wrong = {
+        "dW2": {"dW2 has the shape of W2, (D, K): this is its transpose": numeric.T},
+        "db2": {"db2 is the sum over the batch, not the mean": numeric / 2},
+    }
+    expect_array(name, grads_fc[k], numeric, wrong.get(name), rtol=1e-6, atol=1e-8)
+print("pool_conv_fc_backward: visible test passed")
+
+# %% nbgrader={"grade": true, "grade_id": "pool_conv_fc_hidden", "points": 2}
+# Hidden tests (2 points): random networks, several images, channels and classes.
+### BEGIN HIDDEN TESTS
+from autograder.hidden import ch04 as hidden
+
+hidden.pool_conv_fc_hidden(pool_conv_fc_backward)
+### END HIDDEN TESTS
 
 # %% [markdown]
 # ## 4.7 Softmax and cross-entropy (交叉熵)
@@ -1288,20 +1483,37 @@ y_ex = np.array([2, 0])
 p1 = np.exp([1.0, 2.0, 3.0]) / np.sum(np.exp([1.0, 2.0, 3.0]))
 loss_want = (-np.log(p1[2]) + np.log(3)) / 2
 dscores_want = (np.array([p1, [1 / 3] * 3]) - np.array([[0, 0, 1], [1, 0, 0]])) / 2
+# What a softmax normalised over the wrong axis (axis 0, the batch) gives, with each
+# column's or each row's maximum subtracted first:
+onehot_ex = np.array([[0, 0, 1], [1, 0, 0]])
+WRONG_AXIS = "the softmax was normalised over axis 0 (the batch): each ROW must sum to 1"
+wrong_axis = {}
+for i, shifted in enumerate(
+    [scores_ex - scores_ex.max(axis=0), scores_ex - scores_ex.max(axis=1, keepdims=True)]
+):
+    p_wrong = np.exp(shifted) / np.exp(shifted).sum(axis=0)
+    wrong_axis[WRONG_AXIS + " " * i] = (
+        -np.mean(np.log(p_wrong[[0, 1], y_ex])),
+        (p_wrong - onehot_ex) / 2,
+    )
 for shift in [0.0, 1000.0]:
     loss, dscores = call(softmax_cross_entropy, (scores_ex + shift, y_ex))
-    expect_array(
-        f"loss (scores + {shift:g})",
-        np.asarray(loss),
-        loss_want,
-        misconceptions={"the loss is the mean over the batch, not the sum": 2 * loss_want},
-    )
     expect_array(
         f"dscores (scores + {shift:g})",
         dscores,
         dscores_want,
         misconceptions={
-            "the loss is a mean over N examples, so divide the gradient by N": 2 * dscores_want
+            "the loss is a mean over N examples, so divide the gradient by N": 2 * dscores_want,
+            **{message: d for message, (_, d) in wrong_axis.items()},
+        },
+    )
+    expect_array(
+        f"loss (scores + {shift:g})",
+        np.asarray(loss),
+        loss_want,
+        misconceptions={
+            "the loss is the mean over the batch, not the sum": 2 * loss_want,
+            **{message: value for message, (value, _) in wrong_axis.items()},
         },
     )
 expect_raises(softmax_cross_entropy, (scores_ex, np.array([2, 3])), why="label 3 with K = 3")
@@ -1366,6 +1578,7 @@ def plot_gradient_norms(depth=20, gain=1.0):
     ax.set_title(f"{depth} layers, weight scale x {gain:g}")
     ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax.legend()
+    fig.tight_layout()  # keep the axis labels inside the picture
     plt.show()
 
 
@@ -1378,16 +1591,27 @@ plot_gradient_norms()
 # gradient keeps its size: where a unit is active the derivative is exactly 1, and He
 # scaling compensates for the half of the units that are off.
 #
-# Try it: move the depth, and scale the weights up or down (the plot is drawn below the
-# sliders). Larger weights push the sigmoid into saturation (even smaller gradients); for
+# Try it: move the depth, and scale the weights up or down (the plot below the sliders
+# is redrawn). Larger weights push the sigmoid into saturation (even smaller gradients); for
 # ReLU the gradient grows or shrinks geometrically with the scale (exploding or vanishing
 # gradients), which is why the initialization scale matters.
 
 
 # %%
-depth_slider = widgets.IntSlider(value=20, min=2, max=60, description="depth")
+# The labels get room of their own (the default width cuts "weight scale"); the plot is
+# redrawn when a slider is released.
+slider_style = {"style": {"description_width": "100px"}, "layout": {"width": "460px"}}
+depth_slider = widgets.IntSlider(
+    value=20, min=2, max=60, description="depth", continuous_update=False, **slider_style
+)
 gain_slider = widgets.FloatSlider(
-    value=1.0, min=0.5, max=2.0, step=0.05, description="weight scale", continuous_update=False
+    value=1.0,
+    min=0.5,
+    max=2.0,
+    step=0.05,
+    description="weight scale",
+    continuous_update=False,
+    **slider_style,
 )
 explorer_output = widgets.Output()
 
@@ -1403,9 +1627,10 @@ def redraw(change=None):
 
 for slider in (depth_slider, gain_slider):
     slider.observe(redraw, "value")
+redraw()  # draw the first plot now, not only after a slider moves
 widgets.VBox(
     [
-        widgets.HTML("Move a slider to draw the plot for other settings."),
+        widgets.HTML("Move a slider to redraw the plot for other settings."),
         depth_slider,
         gain_slider,
         explorer_output,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import types
 
+import numpy as np
 import pytest
 
 import cnnkit.activations
@@ -775,3 +776,40 @@ def test_stubs_raise_not_implemented(name):
     )
     with pytest.raises(NotImplementedError):
         run(name, stubs)
+
+
+def test_pool_conv_fc_passes_the_reference_and_names_its_mistakes():
+    from tests.notebook_helpers import in_notebook
+
+    mine = module_as_notebook(ref)
+    right = mine["pool_conv_fc_backward"]
+    helpers = {name: mine[name] for name in ("conv2d_backward", "maxpool2d_backward")}
+
+    def transposed_dW2(dscores, cache):
+        dX, dW1, db1, dW2, db2 = right_backward(dscores, cache)  # noqa: F821
+        return dX, dW1, db1, dW2.T, db2
+
+    def mean_db2(dscores, cache):
+        dX, dW1, db1, dW2, db2 = right_backward(dscores, cache)  # noqa: F821
+        return dX, dW1, db1, dW2, db2 / dscores.shape[0]
+
+    hidden.pool_conv_fc_hidden(right)
+    with pytest.raises(CheckFailed, match="this is its transpose"):
+        hidden.pool_conv_fc_hidden(in_notebook(transposed_dW2, right_backward=right, **helpers))
+    with pytest.raises(CheckFailed, match="not the mean"):
+        hidden.pool_conv_fc_hidden(in_notebook(mean_db2, right_backward=right, **helpers))
+
+
+def test_softmax_over_the_wrong_axis_is_named():
+    from tests.notebook_helpers import in_notebook
+
+    def wrong_axis(scores, y):
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        p = np.exp(shifted) / np.exp(shifted).sum(axis=0, keepdims=True)
+        N = y.shape[0]
+        loss = -np.mean(np.log(p[np.arange(N), y]))
+        p[np.arange(N), y] -= 1
+        return loss, p / N
+
+    with pytest.raises(CheckFailed, match="axis 0"):
+        hidden.softmax_cross_entropy_hidden(in_notebook(wrong_axis))

@@ -240,6 +240,109 @@ WRONG += [
     ),
 ]
 
+CH4 = "04_backpropagation"
+WRONG += [
+    Wrong(
+        CH4,
+        "relu",
+        "relu'(0) = 1",
+        "return dout * (X > 0)",
+        "return dout * (X >= 0)",
+        ("relu_worked_example", "0"),
+        ("relu_hidden", "0"),
+    ),
+    Wrong(
+        CH4,
+        "conv2d_backward",
+        "dW transposed",
+        "Xp[n, None, :, rows, cols]",
+        "Xp[n, None, :, rows, cols].swapaxes(-1, -2)",
+        ("conv2d_backward_worked_example", "transposed"),
+        ("conv2d_backward_dw", "transposed"),
+    ),
+    Wrong(
+        CH4,
+        "conv2d_backward",
+        "dW rotated by 180 degrees",
+        "dW += g[:, None, None, None] * Xp[n, None, :, rows, cols]",
+        "dW += (g[:, None, None, None] * Xp[n, None, :, rows, cols])[..., ::-1, ::-1]",
+        ("conv2d_backward_worked_example", "rotated"),
+        ("conv2d_backward_dw", "not rotated"),
+    ),
+    Wrong(
+        CH4,
+        "conv2d_backward",
+        "dX with the kernel rotated twice",
+        "np.tensordot(g, W, axes=1)",
+        "np.tensordot(g, W[:, :, ::-1, ::-1], axes=1)",
+        ("conv2d_backward_worked_example", "rotated it twice"),
+        ("conv2d_backward_dx", "rotated it twice"),
+    ),
+    Wrong(
+        CH4,
+        "conv2d_backward",
+        "dX with the transposed kernel",
+        "np.tensordot(g, W, axes=1)",
+        "np.tensordot(g, W.transpose(0, 1, 3, 2), axes=1)",
+        ("conv2d_backward_worked_example", "transposed kernel"),
+        ("conv2d_backward_dx", "transposed kernel"),
+    ),
+    Wrong(
+        CH4,
+        "conv2d_backward",
+        "db summed over (2, 3) only",
+        "db = dout.sum(axis=(0, 2, 3))",
+        "db = dout.sum(axis=(2, 3))",
+        ("conv2d_backward_worked_example", "(2, 3)"),
+        ("conv2d_backward_db", "(2, 3)"),
+    ),
+    Wrong(
+        CH4,
+        "conv2d_backward",
+        "db summed over (1, 2, 3), per image",
+        "db = dout.sum(axis=(0, 2, 3))",
+        "db = dout.sum(axis=(1, 2, 3))",
+        ("conv2d_backward_worked_example", "one value per image"),
+        ("conv2d_backward_db", "one value per image"),
+    ),
+    Wrong(
+        CH4,
+        "softmax_cross_entropy",
+        "softmax normalised over axis 0",
+        "np.sum(np.exp(shifted), axis=1, keepdims=True)",
+        "np.sum(np.exp(shifted), axis=0, keepdims=True)",
+        ("softmax_cross_entropy_worked_example", "axis 0"),
+        ("softmax_cross_entropy_hidden", "axis 0"),
+    ),
+    Wrong(
+        CH4,
+        "softmax_cross_entropy",
+        "gradient not divided by N",
+        "return loss, dscores / N",
+        "return loss, dscores",
+        ("softmax_cross_entropy_worked_example", "divide the gradient by N"),
+        ("softmax_cross_entropy_hidden", "divide the gradient by N"),
+    ),
+    Wrong(
+        CH4,
+        "pool_conv_fc",
+        "dW2 = dscores.T @ flat",
+        "dW2 = flat.T @ dscores",
+        "dW2 = dscores.T @ flat",
+        ("pool_conv_fc_gradient_check", "shape of W2"),
+        ("pool_conv_fc_hidden", "transpose"),
+    ),
+    Wrong(
+        CH4,
+        "pool_conv_fc",
+        "db2 a mean over the batch",
+        "db2 = dscores.sum(axis=0)",
+        "db2 = dscores.mean(axis=0)",
+        ("pool_conv_fc_gradient_check", "not the mean"),
+        ("pool_conv_fc_hidden", "not the mean"),
+    ),
+]
+
 # (chapter, exercise, old, new, points lost at most): one wrong helper costs its own checks.
 CASCADES = [
     (CH1, "corr2d", "Y = np.zeros((H - kH + 1, W - kW + 1))", "Y = np.zeros((H - kH, W - kW))", 5),
@@ -258,6 +361,16 @@ CASCADES += [
 
 CASCADES += [
     (CH3, "pool_output_size", "return (n - f) // stride + 1", "return n // stride", 2),
+]
+
+CASCADES += [
+    (
+        CH4,
+        "conv2d_backward",
+        "db = dout.sum(axis=(0, 2, 3))",
+        "db = dout.sum(axis=(0, 2, 3)) + 1",
+        6,
+    ),
 ]
 
 SELECTED = [c for c in os.environ.get("COURSE_CHAPTERS", "").split(",") if c]

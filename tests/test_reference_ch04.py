@@ -565,3 +565,21 @@ def test_maxpool_against_torch(shape):
     tout.backward(torch.tensor(dout))
     np.testing.assert_array_equal(out, tout.detach().numpy())
     np.testing.assert_allclose(ref.maxpool2d_backward(dout, cache), t.grad.numpy(), rtol=1e-14)
+
+
+def test_pool_conv_fc_against_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(12)
+    X = rng.standard_normal((2, 3, 6, 4))
+    params = [rng.standard_normal(s) for s in [(2, 3, 3, 3), (2,), (12, 5), (5,)]]
+    dscores = rng.standard_normal((2, 5))
+    scores, cache = ref.pool_conv_fc_forward(X, params)
+    grads = ref.pool_conv_fc_backward(dscores, cache)
+    t = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in [X, *params]]
+    p = torch.nn.functional.max_pool2d(t[0], 2)
+    a = torch.nn.functional.conv2d(p, t[1], t[2], padding=1)
+    tscores = a.reshape(2, -1) @ t[3] + t[4]
+    assert np.allclose(scores, tscores.detach().numpy())
+    tscores.backward(torch.tensor(dscores))
+    for mine, theirs in zip(grads, t, strict=True):
+        assert np.allclose(mine, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)

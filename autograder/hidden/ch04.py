@@ -18,6 +18,8 @@ from autograder.checks import (
     expect_own_work,
     expect_raises,
     names_used,
+    reference_helpers,
+    reference_helpers_for_this_check,
     signature,
 )
 from autograder.reference import ch04_backpropagation as ref
@@ -47,6 +49,30 @@ LOSS_LIBRARY = ("softmax_cross_entropy", "log_softmax", "logsumexp", "cross_entr
 # this chapter's layers; the others hold library versions).
 FORBIDDEN_PACKAGES = ("cnnkit", "torch", "scipy", "tensorflow", "jax", "sklearn")
 ALLOWED_MODULES = ("cnnkit._validate",)
+
+
+# The earlier exercises a later one calls: graded with the reference versions, so that
+# one mistake costs its points once.
+HELPERS = {
+    "relu_forward": ref.relu_forward,
+    "relu_backward": ref.relu_backward,
+    "conv2d_backward": ref.conv2d_backward,
+    "maxpool2d_backward": ref.maxpool2d_backward,
+}
+USES = {
+    "conv_relu_pool_forward": ("relu_forward",),
+    "conv_relu_pool_backward": ("relu_backward", "maxpool2d_backward", "conv2d_backward"),
+    "pool_conv_fc_backward": ("conv2d_backward", "maxpool2d_backward"),
+}
+
+
+def _helpers(exercise):
+    return {name: HELPERS[name] for name in USES.get(exercise, ())}
+
+
+def alone(func):
+    """Visible graded cell: ``func`` calls the reference helpers for the rest of the check."""
+    reference_helpers_for_this_check(func, _helpers(getattr(func, "__name__", "")))
 
 
 def _rng(seed):
@@ -531,6 +557,26 @@ def _conv_case(rng, N, C, H, Wd, C_out, kH, kW, ints=True):
     return make((N, C, H, Wd)), make((C_out, C, kH, kW)), make((C_out,))
 
 
+AS_IT_IS = (
+    "dX used the kernel as it is (or rotated it twice: a convolution routine that flips the "
+    "kernel, given K[::-1, ::-1], flips it back): dX is the full cross-correlation of dout "
+    "with the kernel rotated by 180 degrees once (W[:, :, ::-1, ::-1])"
+)
+DX_TRANSPOSED = (
+    "dX used the transposed kernel (K.T): the transpose in delta = W^T delta' is of the big "
+    "matrix of the convolution; for the kernel it is a 180-degree rotation, K[::-1, ::-1]"
+)
+DW_ROTATED = "dW is the cross-correlation of the input with dout: it is not rotated by 180 degrees"
+DW_TRANSPOSED = (
+    "dW was transposed (its last two axes swapped): dW[o, c, u, v] is the sum of "
+    "dout[n, o, i, j] * X[n, c, i + u, j + v], u along the rows and v along the columns"
+)
+DW_ROTATED_OR_TRANSPOSED = (
+    "dW was rotated by 180 degrees or transposed (on this case both give the same): dW is "
+    "the cross-correlation of the input with dout, neither rotated nor transposed"
+)
+
+
 def _scatter_backward(dout, X, W, stride, pad, step):
     """Loop backward with windows ``step`` apart instead of ``stride`` (step=1: stride ignored)."""
     N, C, H, Wd = X.shape
@@ -556,10 +602,17 @@ def _conv_misconceptions(dout, X, W, b, stride, pad):
     mis = {"dX": {}, "dW": {}, "db": {}}
 
     flipped = ref.conv2d_backward(dout, (X, W[:, :, ::-1, ::-1], b, stride, pad))[0]
-    mis["dX"][
-        "dX used the kernel as it is: dX is the full convolution of dout with the kernel "
-        "rotated by 180 degrees (W[:, :, ::-1, ::-1])"
-    ] = flipped
+    mis["dX"][AS_IT_IS] = flipped
+    if W.shape[2] == W.shape[3]:
+        transposed = W.transpose(0, 1, 3, 2)
+        # cross-correlating the padded dout with K.T instead of K[::-1, ::-1] ...
+        mis["dX"][DX_TRANSPOSED] = ref.conv2d_backward(
+            dout, (X, transposed[:, :, ::-1, ::-1], b, stride, pad)
+        )[0]
+        # ... or scattering K.T instead of K in the loop formulation
+        mis["dX"][DX_TRANSPOSED + " "] = ref.conv2d_backward(dout, (X, transposed, b, stride, pad))[
+            0
+        ]
     if stride > 1:
         dX_s, dW_s = _scatter_backward(dout, X, W, stride, pad, step=1)
         msg = (
@@ -595,9 +648,13 @@ def _conv_misconceptions(dout, X, W, b, stride, pad):
             0
         ].sum(axis=(1, 2))
         mis["db"]["db is a sum over the batch: do not divide it by N"] = db / N
-    mis["dW"][
-        "dW is the cross-correlation of the input with dout: it is not rotated by 180 degrees"
-    ] = dW[:, :, ::-1, ::-1]
+    rotated, transposed = dW[:, :, ::-1, ::-1], dW.transpose(0, 1, 3, 2)
+    if rotated.shape == transposed.shape and np.allclose(rotated, transposed):
+        mis["dW"][DW_ROTATED_OR_TRANSPOSED] = rotated
+    else:
+        mis["dW"][DW_ROTATED] = rotated
+        if transposed.shape == dW.shape:
+            mis["dW"][DW_TRANSPOSED] = transposed
 
     axes_msg = "db sums dout over N, H' and W' (axes (0, 2, 3)); "
     mis["db"][axes_msg + "this sums over axis 0 only"] = dout.sum(axis=0)
@@ -795,6 +852,14 @@ def maxpool2d_backward_hidden(maxpool2d_backward):
 def conv_relu_pool_hidden(conv_relu_pool_forward, conv_relu_pool_backward):
     _own_work(conv_relu_pool_forward, CONV_LIBRARY + RELU_LIBRARY + ("maxpool2d_forward",))
     _own_work(conv_relu_pool_backward, CONV_LIBRARY + RELU_LIBRARY + POOL_LIBRARY)
+    with (
+        reference_helpers(conv_relu_pool_forward, _helpers("conv_relu_pool_forward")),
+        reference_helpers(conv_relu_pool_backward, _helpers("conv_relu_pool_backward")),
+    ):
+        _conv_relu_pool_cases(conv_relu_pool_forward, conv_relu_pool_backward)
+
+
+def _conv_relu_pool_cases(conv_relu_pool_forward, conv_relu_pool_backward):
     rng = _rng(701)
     cases = [  # N, C, H, W, C_out, k, stride, pad, pool, integer values
         (2, 2, 6, 6, 3, 3, 1, 1, 2, True),
@@ -821,15 +886,75 @@ def conv_relu_pool_hidden(conv_relu_pool_forward, conv_relu_pool_backward):
                 "the ReLU was skipped in the backward pass: multiply by relu' "
                 "(relu_backward) between pooling and convolution": skipped
             }
-            try:
-                expect_array(f"{name} from {blabel}", g, w, _distinct(w, misconceptions))
-            except CheckFailed as exc:
-                if "ReLU was skipped" in str(exc):
-                    raise
-                raise CheckFailed(
-                    f"{exc} (the block runs your relu_backward, maxpool2d_backward and "
-                    "conv2d_backward: make their tests pass first)"
-                ) from None
+            expect_array(f"{name} from {blabel}", g, w, _distinct(w, misconceptions))
+
+
+# ------------------------------------------- pool -> conv -> fully connected
+
+
+FC_PARTS = ("dX", "dW1", "db1", "dW2", "db2")
+
+
+def pool_conv_fc_hidden(pool_conv_fc_backward):
+    _own_work(pool_conv_fc_backward, CONV_LIBRARY + POOL_LIBRARY)
+    with reference_helpers(pool_conv_fc_backward, _helpers("pool_conv_fc_backward")):
+        _pool_conv_fc_cases(pool_conv_fc_backward)
+
+
+def _pool_conv_fc_cases(pool_conv_fc_backward):
+    rng = _rng(751)
+    for N, C, H, Wd, C_out, k, K, ints in [
+        (2, 2, 4, 4, 3, 3, 4, True),
+        (1, 1, 6, 4, 2, 3, 3, True),
+        (3, 3, 4, 6, 2, 1, 5, False),
+        (2, 1, 8, 8, 4, 3, 10, False),
+    ]:
+        make = (lambda s: _ints(rng, s, -3, 3)) if ints else rng.standard_normal
+        X = make((N, C, H, Wd))
+        D = C_out * (H // 2 + 3 - k) * (Wd // 2 + 3 - k)
+        params = (make((C_out, C, k, k)), make((C_out,)), make((D, K)), make((K,)))
+        scores, cache = ref.pool_conv_fc_forward(X, params)
+        dscores = make(scores.shape)
+        label = (
+            f"pool_conv_fc_backward(dscores{dscores.shape}, cache of X{X.shape}, "
+            f"W1{params[0].shape}, W2{params[2].shape})"
+        )
+        got = call(pool_conv_fc_backward, (dscores, _copy(cache)), label=label)
+        if not isinstance(got, (tuple, list)) or len(got) != 5:
+            raise CheckFailed(f"{label} should return five arrays {FC_PARTS}, got {_kind(got)}")
+        want = ref.pool_conv_fc_backward(dscores, cache)
+        pool_cache, conv_cache, a_shape, flat, W2 = cache
+        no_reshape_msg = (
+            "the gradient reached the convolution with the wrong layout: reshape "
+            "dscores @ W2.T back to the conv output's shape (N, C_out, H', W')"
+        )
+        misconceptions = {
+            "dW2": {
+                "dW2 = flat.T @ dscores, of the shape of W2 (D, K); this is its transpose": (
+                    want[3].T
+                ),
+            },
+            "db2": {
+                "db2 is the sum of dscores over the batch, not the mean": want[4] / N,
+                "db2 sums over the batch (axis 0), one entry per class": np.zeros(N),
+            },
+        }
+        # the flattened gradient reshaped in another order (e.g. (N, H', W', C_out))
+        _, _, Ho, Wo = a_shape
+        da = dscores @ W2.T
+        wrong_da = da.reshape(N, Ho, Wo, C_out).transpose(0, 3, 1, 2)
+        if not np.allclose(wrong_da, da.reshape(a_shape)):
+            dp, dW1, db1 = ref.conv2d_backward(wrong_da, conv_cache)
+            wrong = (ref.maxpool2d_backward(dp, pool_cache), dW1, db1)
+            for i, part in enumerate(("dX", "dW1", "db1")):
+                misconceptions.setdefault(part, {})[no_reshape_msg] = wrong[i]
+        for i, part in enumerate(FC_PARTS):
+            expect_array(
+                f"{part} from {label}",
+                got[i],
+                want[i],
+                _distinct(want[i], misconceptions.get(part, {})),
+            )
 
 
 # --------------------------------------------------------------------- loss
@@ -852,6 +977,27 @@ def _softmax_misconceptions(scores, y):
     )
 
 
+SOFTMAX_AXIS = (
+    "the softmax was normalised over axis 0 (the batch): each example's K probabilities, "
+    "one ROW of scores, must sum to 1; use axis=1 (with keepdims=True) for the max and the sum"
+)
+
+
+def _expect_rows_normalised(label, scores, y, dscores):
+    """Name a softmax taken over the wrong axis: the columns of p sum to 1, not the rows."""
+    N, K = scores.shape
+    d = np.asarray(dscores)
+    if K < 2 or d.dtype.kind not in "fiub" or d.shape != scores.shape:
+        return
+    if not np.all(np.isfinite(d)):
+        return
+    onehot = np.zeros((N, K))
+    onehot[np.arange(N), y] = 1
+    p = N * d.astype(float) + onehot
+    if np.allclose(p.sum(axis=0), 1) and not np.allclose(p.sum(axis=1), 1):
+        raise CheckFailed(f"dscores from {label} is wrong: {SOFTMAX_AXIS}")
+
+
 def _check_softmax(softmax_cross_entropy, scores, y, watch=False):
     label = signature(softmax_cross_entropy, (scores, y))
     if watch:
@@ -866,6 +1012,7 @@ def _check_softmax(softmax_cross_entropy, scores, y, watch=False):
         got = call(softmax_cross_entropy, (scores, y), label=label)
     loss, dscores = _pair(label, got, "(loss, dscores)")
     want_loss, want_d = ref.softmax_cross_entropy(scores, y)
+    _expect_rows_normalised(label, scores, y, dscores)
     mis_loss, mis_d = _softmax_misconceptions(scores, y)
     if watch and np.ndim(loss) == 0 and not np.isfinite(float(loss)):
         raise CheckFailed(

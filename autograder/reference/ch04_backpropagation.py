@@ -27,6 +27,8 @@ _ANSWERS = answers(
         "conv_relu_pool_forward",
         "conv_relu_pool_backward",
         "softmax_cross_entropy",
+        "pool_conv_fc_forward",
+        "pool_conv_fc_backward",
     ],
     __name__,
 )
@@ -43,6 +45,8 @@ maxpool2d_backward = _ANSWERS["maxpool2d_backward"]
 conv_relu_pool_forward = _ANSWERS["conv_relu_pool_forward"]
 conv_relu_pool_backward = _ANSWERS["conv_relu_pool_backward"]
 softmax_cross_entropy = _ANSWERS["softmax_cross_entropy"]
+pool_conv_fc_forward = _ANSWERS["pool_conv_fc_forward"]
+pool_conv_fc_backward = _ANSWERS["pool_conv_fc_backward"]
 
 
 def output_size(n, k, stride, pad):
