@@ -120,6 +120,34 @@ setup_test_tools() {
   fi
 }
 
+start_services() {
+  # The scale-out tests (tests/test_scaleout.py) grade through a real Redis broker and a
+  # real PostgreSQL gradebook. Best effort: where they cannot start, those tests skip
+  # (and fail on CI, where they must run).
+  apt_install redis-server postgresql
+  if command -v redis-server >/dev/null 2>&1 && ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
+    redis-server --bind 127.0.0.1 --port 6379 --save "" --appendonly no --daemonize yes >/dev/null ||
+      say "could not start redis-server"
+  fi
+  if command -v pg_lsclusters >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1; then
+    if [ -z "$(pg_lsclusters -h 2>/dev/null)" ]; then
+      as_root pg_createcluster "$(ls /usr/lib/postgresql | sort -V | tail -1)" main >/dev/null 2>&1 || true
+    fi
+    { pg_lsclusters -h 2>/dev/null || true; } | while read -r version cluster _; do
+      as_root pg_ctlcluster "$version" "$cluster" start >/dev/null 2>&1 || true
+    done
+    pg_isready -q -h 127.0.0.1 -t 20 || say "could not start PostgreSQL"
+  fi
+  if pg_isready -q -h 127.0.0.1 2>/dev/null; then
+    as_root runuser -u postgres -- psql -qtAc \
+      "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'autograder') THEN
+         CREATE ROLE autograder LOGIN CREATEDB PASSWORD 'autograder'; END IF; END \$\$;" \
+      >/dev/null 2>&1 || say "could not create the PostgreSQL role autograder"
+  fi
+  export AUTOGRADER_TEST_BROKER=redis://127.0.0.1:6379/0
+  export AUTOGRADER_TEST_DB=postgresql+psycopg://autograder:autograder@127.0.0.1:5432/postgres
+}
+
 command=${1:-run}
 [ $# -gt 0 ] && shift
 case "$command" in
@@ -148,8 +176,9 @@ case "$command" in
     export PATH="$PWD/$VENV/bin:$PATH"
     exec python -m autograder release --out "${1:-student-release}" ;;
   test)
-    setup dev
+    setup dev,scale
     setup_test_tools
+    start_services
     export PATH="$PWD/$VENV/bin:$PATH"
     say "lint"
     ruff check . && ruff format --check .

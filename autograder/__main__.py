@@ -3,6 +3,7 @@
     build      solutions/*.py → course/source → nbgrader generate_assignment → notebooks/
     release    the student release: notebooks + cnnkit + a student install, no answers
     autograde  grade what changed in course/submitted/<student>/<chapter>/, in parallel
+    worker     take grading tasks from a Celery broker (grading on many machines)
     export     total scores to CSV (nbgrader's exporter) and one row per check
     feedback   feedback HTML under course/feedback/
     collect    copy student notebooks from a folder of <student>/<chapter>.ipynb into submitted/
@@ -14,6 +15,7 @@ Every command takes ``--course-dir`` (default: ./course in the repository).
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -57,6 +59,19 @@ def main(argv=None) -> int:
         help="grade without the bubblewrap sandbox (student code gets your rights; "
         "every report says so)",
     )
+    p.add_argument(
+        "--broker",
+        default=os.environ.get("AUTOGRADER_BROKER"),
+        help="send grading to Celery workers through this Redis URL "
+        "(default: $AUTOGRADER_BROKER; unset: grade on this machine)",
+    )
+
+    p = sub.add_parser("worker", help="take grading tasks from a broker (scale-out)")
+    p.add_argument("--broker", default=os.environ.get("AUTOGRADER_BROKER"))
+    p.add_argument("--concurrency", type=int, default=None, help="default: one per core")
+    p.add_argument("--name", default=None, help="Celery node name, e.g. grader1@%%h")
+    p.add_argument("--logfile", default=None)
+    p.add_argument("--unsandboxed", action="store_true")
 
     p = sub.add_parser("export", help="write grades as CSV")
     p.add_argument("--to", type=Path, default=Path("grades.csv"))
@@ -108,12 +123,24 @@ def main(argv=None) -> int:
                 force=args.force,
                 cell_timeout=args.cell_timeout,
                 progress=sys.stderr.isatty(),
+                broker=args.broker,
             )
         except SandboxUnavailable as exc:
             print(f"refusing to grade: {exc}", file=sys.stderr)
             return 2
         print(grade.summary(outcomes))
         return 1 if any(not o.ok for o in outcomes) else 0
+    if args.command == "worker":
+        from autograder.distributed import run_worker
+
+        try:
+            run_worker(
+                course_dir, args.broker, args.concurrency, args.unsandboxed, args.name, args.logfile
+            )
+        except SandboxUnavailable as exc:
+            print(f"refusing to grade: {exc}", file=sys.stderr)
+            return 2
+        return 0
     if args.command == "export":
         print(f"wrote {grade.export_csv(course_dir, args.to)}")
         print(f"wrote {grade.export_checks_csv(course_dir, args.checks_to)}")

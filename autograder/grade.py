@@ -43,6 +43,8 @@ class Outcome:
     status: str = ""  # graded, unchanged (kept its grade) or failed
     flagged: bool = False
     seconds: float = 0.0  # a worker's time on it
+    worker: str = ""  # which remote worker graded it (scale-out only)
+    redelivered: bool = False  # its task was redelivered after a worker was lost
 
     def __post_init__(self):
         if not self.status:
@@ -57,7 +59,17 @@ class Outcome:
 
 
 def db_url(course_dir: Path) -> str:
-    return f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}"
+    """The course gradebook: ``c.CourseDirectory.db_url`` of the course's
+    ``nbgrader_config.py`` (any SQLAlchemy URL nbgrader takes, PostgreSQL included),
+    by default ``gradebook.db`` in the course directory, as nbgrader's own default."""
+    course_dir = Path(course_dir).resolve()
+    if (course_dir / "nbgrader_config.py").is_file():
+        from traitlets.config.loader import PyFileConfigLoader
+
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(course_dir)).load_config()
+        if config.CourseDirectory.get("db_url"):
+            return config.CourseDirectory.db_url
+    return f"sqlite:///{course_dir / 'gradebook.db'}"
 
 
 def submissions(course_dir: Path, chapters=None, students=None) -> list[tuple[str, str]]:
@@ -240,10 +252,19 @@ def _stub(cell) -> str:
     return stubbed.source
 
 
-def stage(course_dir: Path, student: str, assignment: str, target: Path | None = None) -> list[str]:
-    """Write the reconstructed submission (default: under ``.staged/``); returns notes."""
+def stage(
+    course_dir: Path,
+    student: str,
+    assignment: str,
+    target: Path | None = None,
+    original: Path | None = None,
+) -> list[str]:
+    """Write the reconstructed submission (default: under ``.staged/``); returns notes.
+
+    The submitted files are read from ``original`` (default: the course's
+    ``submitted/<student>/<assignment>/``; a remote worker gets them in its task)."""
     course_dir = Path(course_dir)
-    original = course_dir / "submitted" / student / assignment
+    original = Path(original) if original else course_dir / "submitted" / student / assignment
     target = Path(target) if target else course_dir / STAGED / student / assignment
     if target.exists():
         shutil.rmtree(target)
@@ -321,26 +342,45 @@ def _failed(student: str, assignment: str, message: str) -> dict:
     return {"student": student, "assignment": assignment, "ok": False, "message": message}
 
 
-def _record(course_dir: Path, course_id: str, result: dict, hashes, warning: str) -> Outcome:
-    """The single writer: one result into ``autograded/`` and the course gradebook."""
-    student, assignment = result["student"], result["assignment"]
+UNSANDBOXED = "UNSANDBOXED: student code ran with the grader's rights"
+
+
+def result_note(result: dict, warning: str = "") -> str:
+    """The note kept with a grade: what staging found, review flags, an unsandboxed run."""
     notes = list(result.get("notes", []))
-    seconds = result.get("seconds", 0.0)
-    if not result["ok"]:
-        return Outcome(student, assignment, False, message=result["message"], seconds=seconds)
-    if result["flags"]:
+    if result.get("flags"):
         notes.append("review by hand: " + "; ".join(result["flags"]))
-    if warning:
-        notes.insert(0, warning)
-    note = "; ".join(notes)
+    if warning or result.get("unsandboxed"):
+        notes.insert(0, warning or UNSANDBOXED)
+    return "; ".join(notes)
+
+
+def _record(
+    course_dir: Path, course_id: str, url: str, result: dict, hashes, warning: str
+) -> Outcome:
+    """The single writer: one result into ``autograded/`` and the course gradebook.
+
+    A result a remote worker has already written to the gradebook (``applied``) only
+    has its graded notebooks written here."""
+    student, assignment = result["student"], result["assignment"]
+    seconds = result.get("seconds", 0.0)
+    extra = {"worker": result.get("worker", ""), "redelivered": result.get("redelivered", False)}
+    if not result["ok"]:
+        return Outcome(
+            student, assignment, False, message=result["message"], seconds=seconds, **extra
+        )
+    note = result_note(result, warning)
     folder = Path(course_dir) / "autograded" / student / assignment
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     for name, text in result["files"].items():
         (folder / name).write_text(text, encoding="utf-8")
-    score, max_score = gradebook_io.apply(
-        db_url(course_dir), course_id, assignment, student, result["grades"], *hashes, note
-    )
+    if "applied" in result:
+        score, max_score = result["applied"]
+    else:
+        score, max_score = gradebook_io.apply(
+            url, course_id, assignment, student, result["grades"], *hashes, note
+        )
     return Outcome(
         student,
         assignment,
@@ -350,6 +390,7 @@ def _record(course_dir: Path, course_id: str, result: dict, hashes, warning: str
         note,
         flagged=bool(result["flags"]),
         seconds=seconds,
+        **extra,
     )
 
 
@@ -368,65 +409,15 @@ def _worker_context():
     return context
 
 
-def autograde(
-    course_dir: Path,
-    chapters=None,
-    students=None,
-    timeout: float = 900,
-    course_id: str = "cnn-course",
-    log=print,
-    unsandboxed: bool = False,
-    cell_timeout: float | None = None,
-    workers: int | None = None,
-    force: bool = False,
-    progress: bool = False,
-) -> list[Outcome]:
-    """Autograde the submissions that changed since they were last graded, in parallel.
-
-    ``workers`` long-lived worker processes (default: one per core) each grade one
-    submission at a time (``worker.py``); this process is the only one that writes the
-    course gradebook. A submission whose files and chapter source are unchanged keeps
-    its grade unless ``force``. A worker that dies mid-task has its task run once more;
-    a task over ``timeout`` seconds is stopped and reported. Student code runs in the
-    bubblewrap sandbox; without one this raises ``SandboxUnavailable`` unless
-    ``unsandboxed`` is set, and every report then says so.
-    """
+def _grade_local(course_dir: Path, course_id: str, todo: dict, timeout, workers, settings):
+    """Grade ``todo`` in this machine's worker pool; yields each worker's result."""
     from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures import TimeoutError as TaskTimeout
 
     from pebble import ProcessExpired, ProcessPool
-    from tqdm import tqdm
 
     from autograder import worker
 
-    course_dir = Path(course_dir).resolve()
-    if not unsandboxed:
-        check_available()
-    pairs = submissions(course_dir, chapters, students)
-    code = _grading_code_sha256()
-    sources = {a: source_sha256(course_dir, a, code) for a in {a for _, a in pairs}}
-    graded = {} if force else gradebook_io.ledger(db_url(course_dir), course_id)
-    outcomes, todo = [], {}
-    for student, assignment in pairs:
-        hashes = (_submission_sha256(course_dir, student, assignment), sources[assignment])
-        row = graded.get((student, assignment))
-        if gradebook_io.up_to_date(row, *hashes):
-            outcomes.append(
-                Outcome(
-                    student,
-                    assignment,
-                    True,
-                    row["score"],
-                    row["max_score"],
-                    row["notes"] or "",
-                    status="unchanged",
-                )
-            )
-        else:
-            todo[(student, assignment)] = hashes
-    if not todo:
-        return sorted(outcomes, key=lambda o: (o.student, o.assignment))
-    backup_gradebook(course_dir)
     try:
         template = _template(course_dir, course_id, {a for _, a in todo})
     except MissingEntry as exc:
@@ -436,17 +427,14 @@ def autograde(
         prefix="cnn-grading-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None
     )
     settings = {
+        **settings,
         # Workers come from a fork server started once per process, so they get the
         # caller's environment as it is now, as forked workers would.
         "environ": dict(os.environ),
         "course_id": course_id,
-        "unsandboxed": unsandboxed,
-        "cell_timeout": cell_timeout,
         "scratch": scratch,
     }
-    warning = "UNSANDBOXED: student code ran with the grader's rights" if unsandboxed else ""
     n = max(1, min(workers or os.cpu_count() or 1, len(todo)))
-    bar = None
     try:
         with ProcessPool(
             max_workers=n,
@@ -457,8 +445,6 @@ def autograde(
             pending = {
                 pool.schedule(worker.grade_one, key, timeout=timeout): (key, 0) for key in todo
             }
-            bar = tqdm(total=len(todo), unit="nb", desc="grading", disable=not progress)
-            say = bar.write if progress else log
             while pending:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
@@ -482,17 +468,99 @@ def autograde(
                         )
                     except Exception as exc:  # the grader's own failure, reported, not fatal
                         result = _failed(student, assignment, f"{type(exc).__name__}: {exc}")
-                    outcome = _record(
-                        course_dir, course_id, result, todo[(student, assignment)], warning
-                    )
-                    outcomes.append(outcome)
-                    say(outcome.line())
-                    bar.update()
+                    yield result
     finally:
-        if bar is not None:
-            bar.close()
         template.unlink(missing_ok=True)
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def autograde(
+    course_dir: Path,
+    chapters=None,
+    students=None,
+    timeout: float = 900,
+    course_id: str = "cnn-course",
+    log=print,
+    unsandboxed: bool = False,
+    cell_timeout: float | None = None,
+    workers: int | None = None,
+    force: bool = False,
+    progress: bool = False,
+    broker: str | None = None,
+) -> list[Outcome]:
+    """Autograde the submissions that changed since they were last graded, in parallel.
+
+    ``workers`` long-lived worker processes (default: one per core) each grade one
+    submission at a time (``worker.py``); this process is the only one that writes the
+    course gradebook. A submission whose files and chapter source are unchanged keeps
+    its grade unless ``force``. A worker that dies mid-task has its task run once more;
+    a task over ``timeout`` seconds is stopped and reported. Student code runs in the
+    bubblewrap sandbox; without one this raises ``SandboxUnavailable`` unless
+    ``unsandboxed`` is set, and every report then says so.
+
+    With ``broker`` (a Redis URL), the submissions go instead as Celery tasks to
+    workers on any machine (``distributed.py``), which write each grade to the course
+    gradebook themselves (a database server, e.g. PostgreSQL); this process waits for
+    them and writes the graded notebooks for feedback.
+    """
+    from tqdm import tqdm
+
+    course_dir = Path(course_dir).resolve()
+    if not unsandboxed and broker is None:
+        check_available()
+    url = db_url(course_dir)
+    pairs = submissions(course_dir, chapters, students)
+    code = _grading_code_sha256()
+    sources = {a: source_sha256(course_dir, a, code) for a in {a for _, a in pairs}}
+    graded = {} if force else gradebook_io.ledger(url, course_id)
+    outcomes, todo = [], {}
+    for student, assignment in pairs:
+        hashes = (_submission_sha256(course_dir, student, assignment), sources[assignment])
+        row = graded.get((student, assignment))
+        # Feedback is made from autograded/: a grade whose graded notebook is gone
+        # (a remote grade whose command was stopped) is graded again.
+        if (
+            gradebook_io.up_to_date(row, *hashes)
+            and (course_dir / "autograded" / student / assignment).is_dir()
+        ):
+            outcomes.append(
+                Outcome(
+                    student,
+                    assignment,
+                    True,
+                    row["score"],
+                    row["max_score"],
+                    row["notes"] or "",
+                    status="unchanged",
+                )
+            )
+        else:
+            todo[(student, assignment)] = hashes
+    if not todo:
+        return sorted(outcomes, key=lambda o: (o.student, o.assignment))
+    warning = UNSANDBOXED if unsandboxed and broker is None else ""
+    if broker:
+        from autograder import distributed
+
+        results = distributed.grade_remote(
+            broker, course_dir, course_id, url, todo, timeout=timeout, cell_timeout=cell_timeout
+        )
+    else:
+        backup_gradebook(course_dir)
+        settings = {"unsandboxed": unsandboxed, "cell_timeout": cell_timeout}
+        results = _grade_local(course_dir, course_id, todo, timeout, workers, settings)
+    bar = tqdm(total=len(todo), unit="nb", desc="grading", disable=not progress)
+    say = bar.write if progress else log
+    try:
+        for result in results:
+            key = (result["student"], result["assignment"])
+            outcome = _record(course_dir, course_id, url, result, todo[key], warning)
+            outcomes.append(outcome)
+            say(outcome.line())
+            bar.update()
+    finally:
+        results.close()
+        bar.close()
     return sorted(outcomes, key=lambda o: (o.student, o.assignment))
 
 

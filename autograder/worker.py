@@ -67,6 +67,8 @@ def init(course_dir: str, template_db: str, settings: dict) -> None:
     (root / "source").symlink_to(course_dir / "source")
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course_dir)).load_config()
     config.CourseDirectory.root = str(root)
+    # The private gradebook, even where the course's is a database server.
+    config.CourseDirectory.db_url = gradebook_io.sqlite_url(root / "gradebook.db")
     config.CourseDirectory.course_id = settings.get("course_id", "cnn-course")
     config.JudgedExecute.course_root = str(course_dir)
     if settings.get("unsandboxed"):
@@ -84,23 +86,24 @@ def init(course_dir: str, template_db: str, settings: dict) -> None:
     )
 
 
-def grade_one(student: str, assignment: str) -> dict:
-    """Grade ``submitted/<student>/<assignment>`` of the course; returns the result."""
+def grade_one(student: str, assignment: str, original: str | None = None) -> dict:
+    """Grade ``submitted/<student>/<assignment>`` of the course (or the submitted files
+    in ``original``); returns the result."""
 
     start = time.perf_counter()
-    out = _grade(student, assignment)
+    out = _grade(student, assignment, original)
     out["seconds"] = time.perf_counter() - start
     return out
 
 
-def _grade(student: str, assignment: str) -> dict:
+def _grade(student: str, assignment: str, original: str | None = None) -> dict:
     from autograder import grade
 
     course_dir, root = _state["course_dir"], _state["root"]
     for sub in ("submitted", "autograded"):
         shutil.rmtree(root / sub, ignore_errors=True)
     staged = root / "submitted" / student / assignment
-    notes = grade.stage(course_dir, student, assignment, target=staged)
+    notes = grade.stage(course_dir, student, assignment, target=staged, original=original)
     db = root / "gradebook.db"
     shutil.copyfile(_state["template"], db)
     result = _state["api"].autograde(assignment, student, force=True, create=True)
