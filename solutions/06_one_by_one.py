@@ -452,6 +452,11 @@ def bottleneck_cost(input_shape, C_mid, C_out, k=3):
 
 # %% nbgrader={"grade": true, "grade_id": "bottleneck_cost_worked_example", "points": 1}
 # Visible test: the 100x100x256 example.
+### BEGIN HIDDEN TESTS
+from autograder.hidden import ch06 as hidden
+
+hidden.alone(bottleneck_cost)  # graded with the reference helpers: a mistake there costs once
+### END HIDDEN TESTS
 expect_equal(
     "bottleneck_cost((256, 100, 100), 64, 256, 3)",
     call(bottleneck_cost, ((256, 100, 100), 64, 256, 3)),
@@ -678,6 +683,11 @@ def separable_conv2d(X, W_dw, b_dw, W_pw, b_pw, stride=1, pad=0):
 
 # %% nbgrader={"grade": true, "grade_id": "separable_worked_example", "points": 1}
 # Visible test: the example's four output maps (the fourth is the sum of the three).
+### BEGIN HIDDEN TESTS
+from autograder.hidden import ch06 as hidden
+
+hidden.alone(separable_conv2d)  # graded with the reference helpers: a mistake there costs once
+### END HIDDEN TESTS
 expect_array(
     "separable_conv2d(X_sep, W_dw, b_dw, W_pw, b_pw)",
     call(separable_conv2d, (X_sep, W_dw, b_dw, W_pw, b_pw)),
@@ -762,6 +772,11 @@ def separable_cost(input_shape, C_out, k, stride=1, pad=0):
 
 # %% nbgrader={"grade": true, "grade_id": "separable_cost_worked_examples", "points": 1}
 # Visible tests: the 5x5x3 example, and MobileNet's first separable layer (112x112x32 -> 64).
+### BEGIN HIDDEN TESTS
+from autograder.hidden import ch06 as hidden
+
+hidden.alone(separable_cost)  # graded with the reference helpers: a mistake there costs once
+### END HIDDEN TESTS
 expect_equal(
     "separable_cost((3, 5, 5), 4, 3)",
     call(separable_cost, ((3, 5, 5), 4, 3)),
@@ -945,6 +960,11 @@ def inception_cost(input_shape, c1, c3_reduce, c3, c5_reduce, c5, pool_proj):
 
 # %% nbgrader={"grade": true, "grade_id": "inception_worked_example", "points": 1}
 # Visible test: GoogLeNet's inception(3a).
+### BEGIN HIDDEN TESTS
+from autograder.hidden import ch06 as hidden
+
+hidden.alone(inception_cost)  # graded with the reference helpers: a mistake there costs once
+### END HIDDEN TESTS
 got = call(inception_cost, ((192, 28, 28), 64, 96, 128, 16, 32, 32))
 expect_equal(
     "inception_cost((192, 28, 28), 64, 96, 128, 16, 32, 32)",
@@ -1124,6 +1144,11 @@ def bottleneck_block(X, W1, b1, W2, b2, W3, b3, Ws=None, bs=None, stride=1):
 
 # %% nbgrader={"grade": true, "grade_id": "bottleneck_block_identity", "points": 1}
 # Visible test: an identity shortcut, C_in = C_out = 2, C_mid = 1, a 3x3 image.
+### BEGIN HIDDEN TESTS
+from autograder.hidden import ch06 as hidden
+
+hidden.alone(bottleneck_block)  # graded with the reference helpers: a mistake there costs once
+### END HIDDEN TESTS
 X_block = np.array(
     [[[[1, -2, 0], [3, 1, -1], [0, 2, -3]], [[-1, 0, 2], [1, -2, 1], [2, 1, 0]]]], dtype=float
 )
@@ -1152,6 +1177,11 @@ print("bottleneck_block (identity shortcut): visible test passed")
 
 # %% nbgrader={"grade": true, "grade_id": "bottleneck_block_projection", "points": 1}
 # Visible test: a projection shortcut, 1 -> 2 channels, stride 2 on a 4x4 image.
+### BEGIN HIDDEN TESTS
+from autograder.hidden import ch06 as hidden
+
+hidden.alone(bottleneck_block)  # graded with the reference helpers: a mistake there costs once
+### END HIDDEN TESTS
 X_block2 = np.array([[[[1, 2, 0, -1], [0, -3, 1, 2], [2, 1, -2, 0], [-1, 0, 3, 1]]]], dtype=float)
 W2_block2 = np.zeros((2, 2, 3, 3))
 W2_block2[0, 0] = [[0, 0, 0], [0, 1, 0], [0, 0, 0]]
@@ -1224,7 +1254,7 @@ for C, size in [(64, 56), (128, 28), (256, 14), (512, 7)]:
 #
 # | network | year | layers with weights | parameters | multiply-adds |
 # |---|---|---|---|---|
-# | LeNet-5 | 1998 | 5 | about 60 thousand | 0.4 M |
+# | LeNet-5 (modern) | 1998 | 5 | 61,706 | 0.42 M |
 # | AlexNet | 2012 | 8 | about 60 M | 0.7 G |
 # | VGG-16 | 2014 | 16 | 138 M | 15.5 G |
 # | VGG-19 | 2014 | 19 | 144 M | 19.6 G |
@@ -1239,6 +1269,12 @@ for C, size in [(64, 56), (128, 28), (256, 14), (512, 7)]:
 # of 19.6: no big fully connected layers (global average pooling instead), an early
 # reduction of the image with a stride-2 7×7 convolution and a pooling, and the design
 # rules above.
+#
+# Every row describes the network whose table is printed below; for LeNet-5 that is the
+# modern version (full C3, ReLU, max pooling). The original of 1998, with its partial C3
+# table, trainable subsampling and RBF outputs, has about 60,000 parameters and 340,000
+# connections (chapter 5 counts them); its "60 thousand" does not belong with the modern
+# layers.
 #
 # > **A common mistake.** "FLOPs" are counted in two ways. The ResNet paper's "3.6 billion
 # > FLOPs (multiply-adds)" for ResNet-34 counts each multiply-add once; tools that count

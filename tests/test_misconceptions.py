@@ -343,6 +343,55 @@ WRONG += [
     ),
 ]
 
+CH6 = "06_one_by_one"
+WRONG += [
+    Wrong(
+        CH6,
+        "conv1x1",
+        "bias not added",
+        "out = pixels @ W[:, :, 0, 0].T + b",
+        "out = pixels @ W[:, :, 0, 0].T",
+        ("conv1x1_worked_example", "bias b was not added"),
+        ("conv1x1_random", "bias"),
+    ),
+    Wrong(
+        CH6,
+        "conv1x1",
+        "result reshaped straight to (N, C_out, H, W)",
+        "return out.reshape(N, H, Wd, C_out).transpose(0, 3, 1, 2)",
+        "return out.reshape(N, C_out, H, Wd)",
+        ("conv1x1_worked_example", "reshaped straight"),
+        ("conv1x1_random", "reshaped"),
+    ),
+    Wrong(
+        CH6,
+        "conv_cost",
+        "multiplications without the factor C_out",
+        "params, H_out * W_out * weights",
+        "params, H_out * W_out * weights // C_out",
+        ("conv_cost_worked_examples", "factor C_out"),
+        ("conv_cost_random", "C_out"),
+    ),
+    Wrong(
+        CH6,
+        "conv_cost",
+        "biases left out of the parameters",
+        "params = weights + (C_out if bias else 0)",
+        "params = weights",
+        ("conv_cost_worked_examples", "biases"),
+        ("conv_cost_random", "bias"),
+    ),
+    Wrong(
+        CH6,
+        "depthwise_conv2d",
+        "kernels rotated (convolution)",
+        "out += W[None, :, u, v, None, None] * window",
+        "out += W[None, :, kH - 1 - u, kW - 1 - v, None, None] * window",
+        ("depthwise_worked_example", "rotated by 180"),
+        ("depthwise_random", "rotated"),
+    ),
+]
+
 # (chapter, exercise, old, new, points lost at most): one wrong helper costs its own checks.
 CASCADES = [
     (CH1, "corr2d", "Y = np.zeros((H - kH + 1, W - kW + 1))", "Y = np.zeros((H - kH, W - kW))", 5),
@@ -370,6 +419,16 @@ CASCADES += [
         "db = dout.sum(axis=(0, 2, 3))",
         "db = dout.sum(axis=(0, 2, 3)) + 1",
         6,
+    ),
+]
+
+CASCADES += [
+    (
+        CH6,
+        "conv_cost",
+        "params, H_out * W_out * weights",
+        "params, H_out * W_out * weights // C_out",
+        5,
     ),
 ]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from autograder.checks import (
@@ -11,6 +13,8 @@ from autograder.checks import (
     expect_equal,
     expect_own_work,
     expect_raises,
+    reference_helpers,
+    reference_helpers_for_this_check,
     signature,
 )
 from autograder.reference import ch06_one_by_one as ref
@@ -45,6 +49,44 @@ SUMMARY_TOOL = (
     "_window_out",
     "_run",
 )
+
+
+# The earlier exercises a later one calls: graded with the reference versions, so that
+# one mistake (a wrong conv_cost, say) costs its points once.
+HELPERS = {
+    "conv_cost": ref.conv_cost,
+    "conv1x1": ref.conv1x1,
+    "depthwise_conv2d": ref.depthwise_conv2d,
+}
+USES = {
+    "bottleneck_cost": ("conv_cost",),
+    "separable_cost": ("conv_cost",),
+    "inception_cost": ("conv_cost",),
+    "separable_conv2d": ("conv1x1", "depthwise_conv2d"),
+    "bottleneck_block": ("conv1x1",),
+}
+
+
+def alone(func):
+    """Visible graded cell: ``func`` calls the reference helpers for the rest of the check."""
+    names = USES.get(getattr(func, "__name__", ""), ())
+    reference_helpers_for_this_check(func, {name: HELPERS[name] for name in names})
+
+
+def graded_alone(exercise, forbidden=()):
+    """Decorate a hidden test: own-work check first (on the student's own helpers), then
+    the cases with the reference helpers of ``USES[exercise]``."""
+
+    def decorate(body):
+        @functools.wraps(body)
+        def check(func):
+            expect_own_work(func, forbidden)
+            with reference_helpers(func, {name: HELPERS[name] for name in USES[exercise]}):
+                return body(func)
+
+        return check
+
+    return decorate
 
 
 def _rng(seed):
@@ -270,8 +312,8 @@ def conv_cost_edge_cases(conv_cost):
 # --------------------------------------------------------------------------- bottleneck_cost
 
 
+@graded_alone("bottleneck_cost", forbidden=SUMMARY_TOOL)
 def bottleneck_cost_hidden(bottleneck_cost):
-    expect_own_work(bottleneck_cost, SUMMARY_TOOL)
     cases = [
         ((256, 100, 100), 64, 256, 3),
         ((192, 28, 28), 16, 32, 5),
@@ -411,8 +453,8 @@ def depthwise_edge_cases(depthwise_conv2d):
 # --------------------------------------------------------------------------- separable
 
 
+@graded_alone("separable_conv2d", forbidden=CONV_LIBRARY)
 def separable_hidden(separable_conv2d):
-    expect_own_work(separable_conv2d, CONV_LIBRARY)
     rng = _rng(631)
     cases = [  # (N, C_in, H, W), k, C_out, stride, pad
         ((2, 3, 5, 5), 3, 4, 1, 0),
@@ -449,8 +491,8 @@ def separable_hidden(separable_conv2d):
         )
 
 
+@graded_alone("separable_cost", forbidden=SUMMARY_TOOL)
 def separable_cost_hidden(separable_cost):
-    expect_own_work(separable_cost, SUMMARY_TOOL)
     rng = _rng(641)
     cases = [((3, 5, 5), 4, 3, 1, 0), ((3, 6, 6), 5, 3, 1, 0), ((32, 112, 112), 64, 3, 1, 1)]
     cases += [((512, 14, 14), 512, 3, 2, 1), ((1, 9, 4), 3, 3, 1, 1), ((8, 10, 13), 1, 5, 2, 0)]
@@ -518,8 +560,8 @@ GOOGLENET = [  # input (C, H, W), #1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, po
 ]
 
 
+@graded_alone("inception_cost", forbidden=SUMMARY_TOOL)
 def inception_hidden(inception_cost):
-    expect_own_work(inception_cost, SUMMARY_TOOL)
     rng = _rng(651)
     cases = list(GOOGLENET)
     for _ in range(6):
@@ -649,8 +691,8 @@ def check_block_case(bottleneck_block, X, w, stride=1):
     )
 
 
+@graded_alone("bottleneck_block")
 def block_random(bottleneck_block):
-    expect_own_work(bottleneck_block)
     rng = _rng(661)
     cases = [  # (N, C_in, H, W), C_mid, C_out, projection, stride
         ((2, 4, 5, 6), 2, 4, False, 1),
@@ -673,8 +715,8 @@ def block_random(bottleneck_block):
     check_block_case(bottleneck_block, X, w, 2)
 
 
+@graded_alone("bottleneck_block")
 def block_edge_cases(bottleneck_block):
-    expect_own_work(bottleneck_block)
     rng = _rng(662)
     # 1x1 and 1x2 images; a one-channel bottleneck
     check_block_case(
