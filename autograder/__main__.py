@@ -65,6 +65,17 @@ def main(argv=None) -> int:
         help="send grading to Celery workers through this Redis URL "
         "(default: $AUTOGRADER_BROKER; unset: grade on this machine)",
     )
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="grade on submit: take in new submissions every --interval seconds, grade "
+        "them and write their feedback, until stopped (needs --exchange or --inbound)",
+    )
+    p.add_argument("--exchange", type=Path, help="with --watch: nbgrader's exchange root")
+    p.add_argument(
+        "--inbound", type=Path, help="with --watch: a folder of <student>/<chapter>.ipynb"
+    )
+    p.add_argument("--interval", type=float, default=5.0, help="with --watch: seconds")
 
     p = sub.add_parser("worker", help="take grading tasks from a broker (scale-out)")
     p.add_argument("--broker", default=os.environ.get("AUTOGRADER_BROKER"))
@@ -110,6 +121,29 @@ def main(argv=None) -> int:
         from autograder.release import make_release
 
         print(f"wrote the student release to {make_release(args.out, course_dir)}")
+        return 0
+    if args.command == "autograde" and args.watch:
+        from autograder.watch import watch
+
+        if not (args.exchange or args.inbound):
+            parser.error("--watch needs --exchange DIR or --inbound DIR")
+        try:
+            watch(
+                course_dir,
+                inbound=args.inbound,
+                exchange=args.exchange,
+                interval=args.interval,
+                timeout=args.timeout,
+                unsandboxed=args.unsandboxed,
+                workers=args.workers,
+                cell_timeout=args.cell_timeout,
+                broker=args.broker,
+            )
+        except SandboxUnavailable as exc:
+            print(f"refusing to grade: {exc}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            pass
         return 0
     if args.command == "autograde":
         try:
