@@ -392,6 +392,85 @@ MISTAKES = [
         "the dilation was ignored",
     ),
     ("receptive_field_random", [("fields = []", "fields = [1]")], "without r_0 = 1"),
+    # more of the named mistakes, one wrong answer each
+    (
+        "output_size_random",
+        [(CONV_FORMULA[0], "o = stride * (i - 1) + k - pad + output_padding")],
+        "subtract 2p, not p",
+    ),
+    (
+        "output_size_random",
+        [(CONV_FORMULA[0], "o = stride * (i - 1) + k - 2 * pad + 2 * output_padding")],
+        "added once",
+    ),
+    (
+        "output_size_random",
+        [(CONV_FORMULA[0], "o = stride * i + k - 2 * pad + output_padding")],
+        "not s*i",
+    ),
+    (
+        "transposed_random",
+        [
+            (
+                "full[:, :, step * i : step * i + kH, step * j : step * j + kW] += stamp",
+                "full[:, :, extra + step * i : extra + step * i + kH, "
+                "extra + step * j : extra + step * j + kW] += stamp",
+            )
+        ],
+        "added at the top and left",
+    ),
+    (
+        "transposed_backward_random",
+        [("return dX, dW, db", "return dX, dW[:, :, ::-1, ::-1], db")],
+        "dW is not rotated",
+    ),
+    (
+        "transposed_backward_random",
+        [
+            (
+                "db = dout.sum(axis=(0, 2, 3))\n    return dX,",
+                "db = dout.sum(axis=(2, 3))\n    return dX,",
+            )
+        ],
+        "sums over the batch too",
+    ),
+    ("dilated_random", [("gap = dilation", "gap = 1\n    stride = dilation")], "used as a stride"),
+    (
+        "dilated_random",
+        [
+            (
+                "return out + b[None, :, None, None], (X, W, b, stride, pad, dilation)",
+                "return out, (X, W, b, stride, pad, dilation)",
+            )
+        ],
+        "bias b was not added",
+    ),
+    (
+        "dilated_backward_random",
+        [("W[:, :, u, v])", "W[:, :, kH - 1 - u, kW - 1 - v])")],
+        "dX used the kernel rotated",
+    ),
+    (
+        "dilated_backward_random",
+        [("pad : pad + Wd], dW, db", "pad : pad + Wd], dW / N, db")],
+        "do not divide it by N",
+    ),
+    (
+        "dilated_backward_random",
+        [
+            (
+                "db = dout.sum(axis=(0, 2, 3))\n    return dXp",
+                "db = dout.mean(axis=(0, 2, 3))\n    return dXp",
+            )
+        ],
+        "not a mean",
+    ),
+    ("receptive_field_random", [("jump *= s", "jump += s - 1")], "added instead of multiplied"),
+    (
+        "receptive_field_random",
+        [("r += (k - 1) * d * jump", "r += k * d * jump")],
+        "each layer adds k - 1",
+    ),
 ]
 
 

@@ -151,7 +151,12 @@ def _size_variants(i, k, s, p, a):
 
 def _check_size(f, i, k, s, p, a):
     want = s * (i - 1) + k - 2 * p + a
-    variants = {m: v for m, v in _size_variants(i, k, s, p, a).items() if v != want}
+    # Two mistakes can give the same number on one case: name both rather than guess.
+    by_value = {}
+    for message, value in _size_variants(i, k, s, p, a).items():
+        if value != want:
+            by_value.setdefault(value, []).append(message)
+    variants = {"; or ".join(messages): value for value, messages in by_value.items()}
     args = (i, k, s, p, a)
     expect_equal(f"transposed_output_size{args}", call(f, args), want, variants)
 
@@ -492,7 +497,11 @@ def _rf_variants(layers):
 
 def _check_rf(f, layers, as_list=True):
     want = ref.receptive_field(layers)
-    variants = {m: tuple(v) for m, v in _rf_variants(layers).items() if v != want}
+    by_value = {}
+    for message, value in _rf_variants(layers).items():
+        if value != want:
+            by_value.setdefault(tuple(value), []).append(message)
+    variants = {"; or ".join(messages): value for value, messages in by_value.items()}
     arg = layers if as_list else tuple(layers)
     label = f"receptive_field({describe(arg) if len(repr(arg)) > 60 else repr(arg)})"
     got = call(f, (arg,), label=label)
