@@ -45,7 +45,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from cnnkit.checks import call, expect_array, expect_equal, expect_raises
+from cnnkit.checks import CheckFailed, call, expect_array, expect_equal, expect_raises
 from cnnkit.data import FASHION_MNIST_CLASSES, load_fashion_mnist
 from cnnkit.metrics import confusion_matrix, plot_confusion_matrix
 from cnnkit.modules import Conv2d, Flatten, Linear, MaxPool2d, ReLU
@@ -677,6 +677,17 @@ expect_equal(
     61_706,
 )
 expect_equal("number of layers of build_lenet()", len(net), 12)
+# Each layer must draw its own initial weights: layers that start from the same random
+# numbers (the seed handed to every layer) have proportional weights.
+firsts = [np.ravel(layer.params["W"])[:150] for layer in net if "W" in layer.params]
+for i in range(len(firsts)):
+    for j in range(i):
+        if abs(np.corrcoef(firsts[i], firsts[j])[0, 1]) > 0.999:
+            raise CheckFailed(
+                f"build_lenet(rng=0): the weights of weight layers {j} and {i} start from the "
+                "same random numbers: the seed was given to every layer; make one generator, "
+                "np.random.default_rng(rng), and pass that generator to every layer"
+            )
 scores_demo = call(forward, (net, np.zeros((2, 1, 32, 32), dtype=np.float32)))
 expect_equal(
     "shape of forward(build_lenet(), X) for X of shape (2, 1, 32, 32)",
@@ -787,6 +798,18 @@ dscores_want = [
     [-0.1673795221125891, 0.12236423552739882, 0.04501528658519022],
     [0.16666666666666666, 0.16666666666666666, -0.33333333333333337],
 ]
+# What a softmax normalised over the wrong axis (axis 0, the batch) gives, with each
+# column's or each row's maximum subtracted first:
+WRONG_AXIS = "the softmax was normalised over axis 0 (the batch): each ROW must sum to 1"
+wrong_axis = {}
+for i, shifted in enumerate(
+    [scores_ex - scores_ex.max(axis=0), scores_ex - scores_ex.max(axis=1, keepdims=True)]
+):
+    p_wrong = np.exp(shifted) / np.exp(shifted).sum(axis=0)
+    wrong_axis[WRONG_AXIS + " " * i] = (
+        -np.mean(np.log(p_wrong[[0, 1], y_ex])),
+        (p_wrong - np.array([[1, 0, 0], [0, 0, 1]])) / 2,
+    )
 for shift in (0.0, 1000.0):
     result = call(softmax_cross_entropy, (scores_ex + shift, y_ex))
     expect_equal("number of values returned (loss, dscores)", len(result), 2)
@@ -796,7 +819,8 @@ for shift in (0.0, 1000.0):
         loss_ex,
         0.7531091265562451,
         misconceptions={
-            "the loss was summed over the batch; average it (divide by N)": (1.5062182531124901)
+            "the loss was summed over the batch; average it (divide by N)": (1.5062182531124901),
+            **{message: value for message, (value, _) in wrong_axis.items()},
         },
     )
     expect_array(
@@ -806,6 +830,7 @@ for shift in (0.0, 1000.0):
         misconceptions={
             "the gradient was not divided by the batch size N": 2 * np.array(dscores_want),
             "the gradient has the wrong sign: it is p - onehot(y)": -np.array(dscores_want),
+            **{message: d for message, (_, d) in wrong_axis.items()},
         },
     )
 expect_raises(softmax_cross_entropy, (scores_ex, np.array([0, 3])), why="label 3 with K = 3")

@@ -392,6 +392,37 @@ WRONG += [
     ),
 ]
 
+CH5 = "05_lenet"
+WRONG += [
+    Wrong(
+        CH5,
+        "network",
+        "the seed given to every layer (same weights)",
+        "    rng = np.random.default_rng(rng)\n",
+        "",
+        ("network_lenet", "same random numbers"),
+        ("network_hidden", "same random numbers"),
+    ),
+    Wrong(
+        CH5,
+        "softmax_cross_entropy",
+        "softmax normalised over axis 0",
+        "np.exp(shifted).sum(axis=1, keepdims=True)",
+        "np.exp(shifted).sum(axis=0, keepdims=True)",
+        ("softmax_cross_entropy_worked_example", "axis 0"),
+        ("softmax_cross_entropy_hidden", "axis 0"),
+    ),
+    Wrong(
+        CH5,
+        "softmax_cross_entropy",
+        "loss summed over the batch",
+        "loss = -float(log_probs[rows, y].mean())",
+        "loss = -float(log_probs[rows, y].sum())",
+        ("softmax_cross_entropy_worked_example", "summed over the batch"),
+        ("softmax_cross_entropy_hidden", "summed over the batch"),
+    ),
+]
+
 # (chapter, exercise, old, new, points lost at most): one wrong helper costs its own checks.
 CASCADES = [
     (CH1, "corr2d", "Y = np.zeros((H - kH + 1, W - kW + 1))", "Y = np.zeros((H - kH, W - kW))", 5),

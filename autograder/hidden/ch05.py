@@ -405,6 +405,10 @@ def _check_build_lenet(build_lenet):
     bad = [str(np.asarray(p).dtype) for p in got_params if np.asarray(p).dtype != np.float64]
     if bad:
         raise CheckFailed(f"{label}: parameters of dtype {bad[0]}; pass dtype to every layer")
+    same = same_stream_pairs(layers)
+    if same:
+        i, j = same[0]
+        raise CheckFailed(f"{label}: the weights of layers {i} and {j} {SAME_STREAM}")
     # Same weights as the reference, then the same scores.
     for mine, theirs in zip(got_params, _param_list(reference), strict=True):
         mine[...] = theirs
@@ -497,6 +501,51 @@ def network_hidden(build_lenet, forward, backward):
 # --------------------------------------------------------------------------- loss
 
 
+SOFTMAX_AXIS = (
+    "the softmax was normalised over axis 0 (the batch): each example's K probabilities, "
+    "one ROW of scores, must sum to 1; use axis=1 (with keepdims=True) for the max and the sum"
+)
+
+
+def _expect_rows_normalised(label, scores, y, dscores):
+    """Name a softmax taken over the wrong axis: the columns of p sum to 1, not the rows."""
+    N, K = scores.shape
+    d = np.asarray(dscores)
+    if K < 2 or d.dtype.kind not in "fiub" or d.shape != scores.shape:
+        return
+    if not np.all(np.isfinite(d)):
+        return
+    onehot = np.zeros((N, K))
+    onehot[np.arange(N), y] = 1
+    p = N * d.astype(float) + onehot
+    if np.allclose(p.sum(axis=0), 1) and not np.allclose(p.sum(axis=1), 1):
+        raise CheckFailed(f"dscores from {label} is wrong: {SOFTMAX_AXIS}")
+
+
+SAME_STREAM = (
+    "start from the same random numbers: the seed was given to every layer, so each one "
+    "draws the same stream; make one generator, rng = np.random.default_rng(rng), and pass "
+    "that generator to every layer"
+)
+
+
+def same_stream_pairs(layers):
+    """Pairs (i, j) of layers whose weights W begin with proportional values."""
+    firsts = [
+        (i, np.asarray(layer.params["W"], dtype=float).ravel()[:150])
+        for i, layer in enumerate(layers)
+        if "W" in getattr(layer, "params", {})
+    ]
+    pairs = []
+    for a, (i, wi) in enumerate(firsts):
+        for j, wj in firsts[:a]:
+            n = min(len(wi), len(wj))
+            if n > 2 and np.std(wi[:n]) > 0 and np.std(wj[:n]) > 0:
+                if np.corrcoef(wi[:n], wj[:n])[0, 1] > 0.999:
+                    pairs.append((j, i))
+    return pairs
+
+
 def _check_loss(func, scores, y):
     want_loss, want_d = ref.softmax_cross_entropy(scores, y)
     label = signature(func, (scores, y))
@@ -512,6 +561,7 @@ def _check_loss(func, scores, y):
             f"{label} gives NaN or inf for scores as large as {np.abs(scores).max():g}: "
             "subtract each row's maximum before np.exp"
         )
+    _expect_rows_normalised(label, scores, y, dscores)
     N = len(y)
     loss_misc = {}
     if N > 1:
