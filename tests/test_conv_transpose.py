@@ -433,7 +433,8 @@ def test_receptive_field_map_is_the_backward_pass_of_the_stack():
 def test_widgets_draw():
     from cnnkit import transposed_widget as tw
 
-    assert tw.transposed_arithmetic_gallery()._repr_png_()[:4] == b"\x89PNG"
+    gallery = tw.transposed_arithmetic_gallery({"odd": (6, 3, 2, 1), "full": (5, 3, 1, 2)})
+    assert gallery._repr_png_()[:4] == b"\x89PNG"
     assert tw.transposed_arithmetic_figure(3, 3, 2, 1, 1, position=4)._repr_png_()
     assert tw.receptive_field_figure(tw.RF_PRESETS["LeNet-5 up to C5"], (1, 2))._repr_png_()
 
