@@ -321,6 +321,11 @@ def lenet5_counts(c3_table=C3_TABLE):
 
 # %% nbgrader={"grade": true, "grade_id": "lenet5_counts_paper", "points": 2}
 # Visible test: the figures of the paper, layer by layer.
+### BEGIN HIDDEN TESTS
+from autograder.hidden import ch05 as hidden
+
+hidden.alone(lenet5_counts)  # graded with the reference helpers: a mistake there costs once
+### END HIDDEN TESTS
 published = {
     "C1": ((6, 28, 28), 156, 122_304),
     "S2": ((6, 14, 14), 12, 5_880),
@@ -1073,6 +1078,11 @@ def train_step(layers, velocities, X, y, lr, momentum):
 # Visible test: softmax regression (one Linear layer), two steps on the same batch, with
 # lr = 0.5 and momentum 0.9. Expected values computed with PyTorch's SGD (same update for a
 # constant learning rate).
+### BEGIN HIDDEN TESTS
+from autograder.hidden import ch05 as hidden
+
+hidden.alone(train_step)  # graded with the reference helpers: a mistake there costs once
+### END HIDDEN TESTS
 lin = [Linear(2, 2, dtype=np.float64)]
 lin[0].params["W"][...] = [[0.1, -0.2], [0.3, 0.0]]
 lin[0].params["b"][...] = [0.0, 0.0]

@@ -463,6 +463,11 @@ CASCADES += [
     ),
 ]
 
+CASCADES += [
+    (CH5, "conv_counts", "params = slices * k * k + C_out", "params = slices * k * k", 4),
+    (CH5, "sgd_momentum", "v_new = momentum * v - lr * g", "v_new = momentum * v + lr * g", 3),
+]
+
 SELECTED = [c for c in os.environ.get("COURSE_CHAPTERS", "").split(",") if c]
 
 
