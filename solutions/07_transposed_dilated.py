@@ -1131,7 +1131,7 @@ print(f"train {X_fm_train.shape}, test {X_fm_test.shape}, {X_fm_train.dtype}")
 # ### Training
 # Three epochs on 30,000 training images, in mini-batches of 64, with Adam at a learning
 # rate of 0.003. The cell prints the wall-clock and the CPU time of the training: on two
-# CPU cores it takes about 20 seconds of CPU time (the wall-clock time is longer when the
+# CPU cores it takes about 15 seconds of CPU time (the wall-clock time is longer when the
 # machine is busy with other work).
 #
 # While the notebook is being graded (nbgrader sets the environment variable
