@@ -763,7 +763,8 @@ def maxpool2d_forward(X, size=2, stride=2):
 # transpose, $\delta_x = M^\top \delta_{\text{out}}$, and applying $M^\top$ is exactly the
 # full convolution with the rotated kernel. You will check this numerically below.
 # (Running a convolution "through $M^\top$" is also what a *transposed convolution*
-# (转置卷积) layer does.)
+# (转置卷积) layer does. It is often called *deconvolution* (反卷积), a misleading name: it
+# applies $M^\top$, not the inverse $M^{-1}$, so it does not undo the convolution.)
 #
 # **Stride and padding.** The transpose view handles both:
 #
