@@ -668,10 +668,10 @@ plt.show()
 # Can a kernel be *learned* from examples of what it should do? Take a 40×40 patch of the
 # photo (centred and scaled), let the target be its vertical-edge response, start from a
 # kernel of zeros and lower the mean squared error
-# $L = \frac{1}{|Y|}\sum_{ij} (Y_{ij} - T_{ij})^2$ by gradient descent (梯度下降), where
+# $L = \frac{1}{|Y|}\sum_{ij} (Y_{ij} - T_{ij})^2$ by gradient descent, where
 # $Y = X \star K$. The gradient with respect to the kernel is itself a cross-correlation,
 # of the input with the residual: $\partial L / \partial K = \frac{2}{|Y|}\, X \star (Y - T)$
-# (chapter 4 derives it). Both steps use **your** `corr2d`. The learning rate (学习率)
+# (chapter 4 derives it). Both steps use **your** `corr2d`. The learning rate
 # 0.1 is a hyperparameter (超参数): chosen by hand, not learned.
 
 # %%
