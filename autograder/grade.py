@@ -63,7 +63,10 @@ def db_url(course_dir: Path) -> str:
     ``nbgrader_config.py`` (any SQLAlchemy URL nbgrader takes, PostgreSQL included),
     by default ``gradebook.db`` in the course directory, as nbgrader's own default."""
     course_dir = Path(course_dir).resolve()
-    if (course_dir / "nbgrader_config.py").is_file():
+    config_file = course_dir / "nbgrader_config.py"
+    # Loading the configuration imports the judge and nbgrader's preprocessors: only
+    # where it may set a database.
+    if config_file.is_file() and "db_url" in config_file.read_text(encoding="utf-8"):
         from traitlets.config.loader import PyFileConfigLoader
 
         config = PyFileConfigLoader("nbgrader_config.py", path=str(course_dir)).load_config()

@@ -130,6 +130,7 @@ def watch(
                 log=log,
                 **grading,
             )
+            when = time.monotonic()
             for o in outcomes:
                 if (o.student, o.assignment) not in now:
                     continue
@@ -137,7 +138,13 @@ def watch(
                 if o.status != "graded":
                     continue
                 graded.append(o)
-                grade.feedback(course_dir, [o.assignment], [o.student], log=log)
+                made = grade.feedback(course_dir, [o.assignment], [o.student], log=lambda *a: None)
+                took = time.monotonic() - when
+                if made and all(f.ok for f in made):
+                    log(f"feedback {o.student}/{o.assignment}: ready {took:.1f} s after grading")
+                else:
+                    why = made[0].message.strip()[-500:] if made else "no graded notebook"
+                    log(f"feedback {o.student}/{o.assignment}: FAILED ({why})")
         done += 1
         if rounds is None or done < rounds:
             time.sleep(interval)

@@ -255,7 +255,7 @@ def test_a_worker_killed_mid_task_has_its_task_redelivered(tmp_path):
     def workers():
         return [w for c in _children(proc.pid) for w in _children(c)]
 
-    assert _wait_for(lambda: len(workers()) >= 2, 60)
+    assert _wait_for(lambda: len(workers()) >= 2, 180)
     time.sleep(3)
     victims = workers()
     for pid in victims:
