@@ -1716,7 +1716,9 @@ hidden.understanding(answers)
 #   `dout` with the kernel rotated by 180°, i.e. multiplication by $M^\top$; stride dilates
 #   `dout`, padding is cropped from `dX`.
 # - Max pooling sends each gradient to its window's recorded maximum (adding on overlaps);
-#   a block's backward pass calls the layers' backward passes in reverse order.
+#   a block's backward pass calls the layers' backward passes in reverse order. Between
+#   pool and conv the `dX` of one is the `dout` of the other; between conv and a fully
+#   connected layer the flatten's backward pass is the reshape back.
 # - Softmax cross-entropy: $\partial L/\partial s = (p - \text{onehot}(y))/N$, computed
 #   through the log-softmax with the row maximum subtracted.
 # - Sigmoid networks lose their gradient geometrically with depth; ReLU keeps it (derivative
