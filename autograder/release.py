@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import ast
 import shutil
+import textwrap
 from pathlib import Path
 
 import jupytext
 
 from autograder.build import build
 from autograder.course import REPO, SOLUTIONS, assignments
+from autograder.judged_execute import without_hidden_tests
 from autograder.static import parse_cell
 
 # Installed for the instructor only: building notebooks and grading them.
@@ -105,6 +107,19 @@ def _bodies(tree: ast.AST) -> dict[str, str]:
     return out
 
 
+def _hidden_part(source: str) -> str:
+    """The lines of a test cell between ``### BEGIN HIDDEN TESTS`` and ``### END ...``."""
+    kept, inside = [], False
+    for line in source.splitlines():
+        if "### BEGIN HIDDEN TESTS" in line:
+            inside = True
+        elif "### END HIDDEN TESTS" in line:
+            inside = False
+        elif inside:
+            kept.append(line)
+    return textwrap.dedent("\n".join(kept))
+
+
 def secret_bodies(solutions_dir: Path = SOLUTIONS) -> dict[str, str]:
     """Every function body of the references, the hidden tests and the solution cells."""
     secrets = {}
@@ -118,14 +133,20 @@ def secret_bodies(solutions_dir: Path = SOLUTIONS) -> dict[str, str]:
         nb = jupytext.read(path, fmt="py:percent")
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
-            tree = parse_cell(cell.source) if cell.cell_type == "code" else None
-            if tree is None:
+            if cell.cell_type != "code":
                 continue
-            found = _bodies(tree)
-            if meta.get("solution") or "HIDDEN" in cell.source:
-                secrets.update({k: f"{path.name}:{v}" for k, v in found.items()})
+            if meta.get("solution"):
+                secret, shown = cell.source, ""
             else:
-                provided.update(found)
+                # A test cell ships with its visible lines: only its hidden part is secret.
+                secret, shown = _hidden_part(cell.source), without_hidden_tests(cell.source)
+            for text, into in ((secret, "secret"), (shown, "provided")):
+                tree = parse_cell(text) if text.strip() else None
+                found = _bodies(tree) if tree is not None else {}
+                if into == "secret":
+                    secrets.update({k: f"{path.name}:{v}" for k, v in found.items()})
+                else:
+                    provided.update(found)
     return {k: v for k, v in secrets.items() if k not in provided}
 
 
