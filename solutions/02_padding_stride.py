@@ -1115,3 +1115,20 @@ hidden.understanding(answers)
 # - im2col turns the layer into one matrix product, many times faster than loops.
 #
 # **Next:** chapter 3, pooling (池化 / 汇聚).
+
+
+# %% [markdown]
+# ## Check your work
+#
+# Save the notebook (Ctrl-S), then run the cell below. It checks the whole chapter the way
+# grading does and lists every check with its points and, where one fails, its message
+# (the mistake it recognised, if any). With the course repository (self-study) every
+# check runs, hidden ones included, in the grading sandbox, and the functions whose
+# checks all pass go into your own package `work/mine/`, which later chapters can use;
+# in a class's student release, the visible checks run. No answer is shown either way.
+# The same from a terminal: `./course.sh check 02`.
+
+# %%
+from cnnkit.selfcheck import check_my_work
+
+check_my_work("02")

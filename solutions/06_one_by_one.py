@@ -1423,3 +1423,20 @@ hidden.understanding(answers)
 # - A residual block computes $\operatorname{ReLU}(F(X) + \text{shortcut})$, with a 1×1
 #   projection when the shape changes. ResNet-34: 21.8 M parameters, 3.6 G multiply-adds;
 #   VGG-16: 138 M parameters.
+
+
+# %% [markdown]
+# ## Check your work
+#
+# Save the notebook (Ctrl-S), then run the cell below. It checks the whole chapter the way
+# grading does and lists every check with its points and, where one fails, its message
+# (the mistake it recognised, if any). With the course repository (self-study) every
+# check runs, hidden ones included, in the grading sandbox, and the functions whose
+# checks all pass go into your own package `work/mine/`, which later chapters can use;
+# in a class's student release, the visible checks run. No answer is shown either way.
+# The same from a terminal: `./course.sh check 06`.
+
+# %%
+from cnnkit.selfcheck import check_my_work
+
+check_my_work("06")

@@ -1294,3 +1294,20 @@ hidden.understanding(answers)
 # only. The full autoencoder training, 3 epochs on 30,000 images, took 15 s of CPU time on
 # two cores (40 s wall-clock on the busy machine) and reached a test reconstruction error
 # of 0.0094 per pixel, against 0.0866 for the mean image.
+
+
+# %% [markdown]
+# ## Check your work
+#
+# Save the notebook (Ctrl-S), then run the cell below. It checks the whole chapter the way
+# grading does and lists every check with its points and, where one fails, its message
+# (the mistake it recognised, if any). With the course repository (self-study) every
+# check runs, hidden ones included, in the grading sandbox, and the functions whose
+# checks all pass go into your own package `work/mine/`, which later chapters can use;
+# in a class's student release, the visible checks run. No answer is shown either way.
+# The same from a terminal: `./course.sh check 07`.
+
+# %%
+from cnnkit.selfcheck import check_my_work
+
+check_my_work("07")

@@ -1144,3 +1144,20 @@ hidden.understanding(answers)
 # per character: gated CNN 2.375, the same CNN with ReLU 2.446, without gate 2.857, fully
 # connected 2.874; with the permuted window, gated CNN 2.674 and fully connected 2.878.
 # While graded (quick mode) the whole notebook runs in about 20 s.
+
+
+# %% [markdown]
+# ## Check your work
+#
+# Save the notebook (Ctrl-S), then run the cell below. It checks the whole chapter the way
+# grading does and lists every check with its points and, where one fails, its message
+# (the mistake it recognised, if any). With the course repository (self-study) every
+# check runs, hidden ones included, in the grading sandbox, and the functions whose
+# checks all pass go into your own package `work/mine/`, which later chapters can use;
+# in a class's student release, the visible checks run. No answer is shown either way.
+# The same from a terminal: `./course.sh check 08`.
+
+# %%
+from cnnkit.selfcheck import check_my_work
+
+check_my_work("08")
