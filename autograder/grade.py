@@ -378,6 +378,12 @@ def _record(
     folder.mkdir(parents=True)
     for name, text in result["files"].items():
         (folder / name).write_text(text, encoding="utf-8")
+    # What nbgrader's own autograde keeps beside the notebooks: generate_feedback copies
+    # both into feedback/, where release_feedback needs them.
+    submitted = Path(course_dir) / "submitted" / student / assignment
+    for name in ("timestamp.txt", "submission_secret.txt"):
+        if (submitted / name).is_file():
+            shutil.copy2(submitted / name, folder / name)
     if "applied" in result:
         score, max_score = result["applied"]
     else:

@@ -4,9 +4,6 @@ The instructor commands in ``python -m autograder`` pass this file to every nbgr
 call, with the course directory as ``CourseDirectory.root``; see README.md.
 """
 
-from pathlib import Path
-
-import nbgrader
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.preprocessors import (
     AssignLatePenalties,
@@ -17,7 +14,7 @@ from nbgrader.preprocessors import (
 )
 
 from autograder.course import CODE_STUB, TEXT_STUB
-from autograder.feedback import TEMPLATES, FeedbackExporter
+from autograder.feedback import NBGRADER_TEMPLATES, TEMPLATES, FeedbackExporter
 from autograder.judged_execute import JudgedExecute
 
 c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this file)
@@ -51,11 +48,9 @@ c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 60
 
 # Feedback: formulas typeset when the page is made (no MathJax CDN at view time) and each
-# check named in the score list (autograder/feedback/). nbgrader's own feedback template
+# check named in the score list (autograder/feedback/). Set on the course's exporter class
+# only: Formgrader's own HTML exporter keeps its templates. nbgrader's feedback template
 # stays on the template path, since the course's extends it.
 c.GenerateFeedback.exporter_class = FeedbackExporter
-c.HTMLExporter.template_name = "cnn_feedback"
-c.HTMLExporter.extra_template_basedirs = [
-    str(TEMPLATES),
-    str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),
-]
+c.FeedbackExporter.template_name = "cnn_feedback"
+c.FeedbackExporter.extra_template_basedirs = [str(TEMPLATES), str(NBGRADER_TEMPLATES)]

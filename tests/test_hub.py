@@ -269,5 +269,62 @@ def test_a_class_on_jupyterhub(hub, browser, tmp_path):
     assert sorted(p.name for p in (course_dir / "submitted").iterdir()) == ["alice", "bob"]
     out = _autograder("autograde", "--course-dir", str(course_dir), "--workers", "2")
     assert "graded 2" in out or "2 graded" in out, out
-    out = _autograder("feedback", "--course-dir", str(course_dir))
     teacher.screenshot(path=str(tmp_path / "3_collected.png"))
+
+    # a manual score in Formgrader: bob's hidden check gets 1 of its 2 points
+    fg.locator("a:has-text('Manual Grading')").click()
+    fg.locator("a:text-is('01_toy')").click()  # the assignment
+    fg.locator("a:text-is('01_toy')").click()  # its notebook
+    fg.locator("a.name-shown:text-is('bob'), a.name-shown:has-text('bob')").first.wait_for(
+        state="attached"
+    )
+    fg.locator("tr:has(a.name-shown:has-text('bob')) a.name-hidden").click()
+    score = fg.locator("input.score#double_hidden")
+    score.wait_for()
+    # no manual score yet; the autograded one (bob fails the hidden check) as placeholder
+    fg.locator("input.score#double_hidden[placeholder]").wait_for()
+    assert score.input_value() == "" and float(score.get_attribute("placeholder")) == 0
+    score.fill("1")
+    score.press("Enter")  # Formgrader saves the score when the field is left
+    deadline = time.time() + 30
+    while _manual_score(course_dir, "bob") != 1.0 and time.time() < deadline:
+        time.sleep(0.5)
+    assert _manual_score(course_dir, "bob") == 1.0  # in the gradebook
+    fg.locator("body").evaluate("() => location.reload()")  # it sticks: the page shows it
+    fg.locator("input.score#double_hidden[placeholder]").wait_for()
+    assert fg.locator("input.score#double_hidden").input_value() == "1"
+    teacher.screenshot(path=str(tmp_path / "3_manual_score.png"))
+
+    # feedback made from a terminal, released in Formgrader
+    _autograder("feedback", "--course-dir", str(course_dir))
+    fg.locator("a:has-text('Manual Grading')").first.click()  # the breadcrumb, then the menu
+    fg.locator("a:has-text('Manage Assignments')").first.click()
+    fg.locator("tr:has-text('01_toy') td.release-feedback a").click()
+    fg.locator(".modal-footer button").first.click()
+    teacher.screenshot(path=str(tmp_path / "3_feedback_released.png"))
+
+    # 4. each student fetches the feedback and reads their checks
+    expected = {
+        "alice": ["Score: 3.0 / 3.0", "double_visible", "double_hidden"],
+        "bob": ["Score: 2.0 / 3.0", "double_hidden", "double(21) returned 0, expected 42"],
+    }
+    for name, page in students.items():
+        panel = _assignment_list(page)
+        panel.locator("#submitted_assignments_list button:has-text('Fetch Feedback')").click()
+        panel.locator("#submitted_assignments_list a:has-text('view feedback')").first.click()
+        page.locator(".jp-DirListing-item:has-text('01_toy.html')").dblclick()
+        report = page.frame_locator(".jp-HTMLViewer iframe, iframe[srcdoc]").locator("body")
+        report.locator("#toc").wait_for()
+        text = report.inner_text()
+        for phrase in expected[name]:
+            assert phrase in text, f"{name}'s feedback lacks {phrase!r}:\n{text[:3000]}"
+        assert "SECRET-HIDDEN-CASE" not in text  # no hidden test code in feedback
+        page.screenshot(path=str(tmp_path / f"4_{name}_feedback.png"))
+
+
+def _manual_score(course_dir, student):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}", "cnn-course") as gb:
+        grade = gb.find_grade("double_hidden", CHAPTER, CHAPTER, student)
+        return grade.manual_score
