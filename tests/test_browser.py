@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import nbformat
@@ -58,7 +59,13 @@ def lab(tmp_path_factory):
     playground.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
     nbformat.write(playground, root / "playground.ipynb")
     port = _free_port()
-    env = dict(os.environ, PYTHONPATH=str(REPO), JUPYTER_CONFIG_DIR=str(root / ".jupyter"))
+    # the course's Jupyter configuration, as ./course.sh (cnnkit/lab.py) starts JupyterLab
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(REPO),
+        JUPYTER_CONFIG_DIR=str(root / ".jupyter"),
+        JUPYTER_CONFIG_PATH=str(REPO / "deploy" / "student-lab"),
+    )
     proc = subprocess.Popen(
         [
             sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
@@ -152,4 +159,32 @@ def test_kernel_playground_renders_and_reacts(lab, browser, tmp_path):
     )
     assert values == [1, 0, -1, 1, 0, -1, 1, 0, -1]
     page.screenshot(path=str(tmp_path / "playground.png"))
+    page.close()
+
+
+def test_students_see_no_instructor_tools(lab, browser, tmp_path):
+    """nbgrader's Formgrader and Create Assignment are hidden in the course's JupyterLab."""
+    base, _ = lab
+    page = _open(browser, base, "01_convolution.ipynb")
+    labels = page.locator(".lm-MenuBar-itemLabel").all_inner_texts()
+    if "Nbgrader" in labels:
+        page.click(".lm-MenuBar-itemLabel:text-is('Nbgrader')")
+        items = page.locator(".lm-Menu-itemLabel").all_inner_texts()
+        assert "Formgrader" not in items and "Create assignment" not in items
+        page.keyboard.press("Escape")
+    assert page.locator("text=Create Assignment").count() == 0  # the right-hand panel
+    disabled = page.evaluate(
+        "() => JSON.parse(document.getElementById("
+        "'jupyter-config-data').textContent).disabledExtensions"
+    )
+    assert "@jupyter/nbgrader:formgrader" in disabled
+    status = urllib.request.urlopen(f"{base}/api/status?token={TOKEN}").status
+    assert status == 200
+    try:
+        urllib.request.urlopen(f"{base}/formgrader?token={TOKEN}")
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 404  # the server extension is off too
+    else:
+        raise AssertionError("Formgrader is served")
+    page.screenshot(path=str(tmp_path / "no_formgrader.png"))
     page.close()
