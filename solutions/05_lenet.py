@@ -1227,7 +1227,7 @@ plt.show()
 # otherwise. The cell says whose each one is, and times one training step on both.
 #
 # Your functions work in float64 and were written to be clear, not fast, so training on
-# them takes longer (with the instructor's answers of chapters 2 to 4: about 4 times
+# them takes longer (with the instructor's answers of chapters 2 to 4: about 6 times
 # as long as on cnnkit's, i.e. several minutes for the default run). The time printed
 # below is an estimate for the whole run; set `USE_MY_LAYERS = False` to train on cnnkit's
 # layers instead. While the notebook is graded, the network always uses cnnkit's layers:
