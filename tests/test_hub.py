@@ -97,6 +97,8 @@ def hub(tmp_path_factory):
         HUB_HOMES=str(homes),
         HUB_STATE=str(root / "state"),
         HUB_PORT=str(port),
+        HUB_API_PORT=str(_free_port()),
+        HUB_PROXY_API_PORT=str(_free_port()),
         COURSE_DIR=str(course_dir),
         COURSE_EXCHANGE=str(exchange),
         COURSE_INSTRUCTORS="instructor",

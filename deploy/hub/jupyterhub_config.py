@@ -8,6 +8,8 @@ Everything a site changes is an environment variable (defaults in brackets):
     COURSE_INSTRUCTORS   comma-separated logins that get Formgrader [instructor]
     COURSE_STUDENTS      comma-separated logins allowed in [anyone who can log in]
     HUB_IP, HUB_PORT     where the hub listens [127.0.0.1, 8000]
+    HUB_API_PORT         the hub's own port on loopback, behind the proxy [8081]
+    HUB_PROXY_API_PORT   the proxy's REST API port on loopback [8001]
     HUB_STATE            the hub's database, cookie secret and pid file [/srv/jupyterhub]
     HUB_AUTHENTICATOR    "pam" (the machine's accounts) or "dummy" (tests) [pam]
     HUB_DUMMY_PASSWORD   the shared password of the dummy authenticator
@@ -40,6 +42,8 @@ state.mkdir(parents=True, exist_ok=True)
 c.JupyterHub.ip = os.environ.get("HUB_IP", "127.0.0.1")
 c.JupyterHub.port = int(os.environ.get("HUB_PORT", "8000"))
 c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = int(os.environ.get("HUB_API_PORT", "8081"))
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{os.environ.get('HUB_PROXY_API_PORT', '8001')}"
 c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = str(state / "jupyterhub.pid")
