@@ -68,6 +68,7 @@ if _missing():
         pytest.fail(f"the hub test cannot run on CI: {_missing()}", pytrace=False)
     pytest.skip(_missing(), allow_module_level=True)
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 
@@ -163,8 +164,18 @@ def _login(browser, base, user):
 
 
 def _nbgrader_menu(page, item):
-    page.click(".lm-MenuBar-itemLabel:text-is('Nbgrader')")
-    page.click(f".lm-Menu-itemLabel:text-is('{item}')")
+    """Nbgrader menu, then ``item``; again if a busy page let the menu close at once."""
+    entry = page.locator(f".lm-Menu-itemLabel:text-is('{item}')")
+    for _ in range(3):
+        page.keyboard.press("Escape")
+        page.click(".lm-MenuBar-itemLabel:text-is('Nbgrader')")
+        try:
+            entry.wait_for(timeout=10_000)
+        except PlaywrightTimeout:
+            continue
+        entry.click()
+        return
+    raise AssertionError(f"the Nbgrader menu shows no {item!r}")
 
 
 def _formgrader(page):
