@@ -176,7 +176,7 @@ case "$command" in
     export PATH="$PWD/$VENV/bin:$PATH"
     exec python -m autograder release --out "${1:-student-release}" ;;
   test)
-    setup dev,scale
+    setup dev,scale,hub
     setup_test_tools
     start_services
     export PATH="$PWD/$VENV/bin:$PATH"
