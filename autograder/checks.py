@@ -12,6 +12,8 @@ import contextlib
 import inspect
 import types
 
+import numpy as np
+
 from autograder.static import static_view
 from cnnkit.checks import (  # noqa: F401  (re-exported for the hidden tests)
     CheckFailed,
@@ -190,3 +192,24 @@ def expect_own_work(func, forbidden=(), allowed_modules=("__main__",)):
         raise CheckFailed(
             f"{name} calls {', '.join(hits)}; this exercise asks you to write that part yourself"
         )
+
+
+SOFTMAX_AXIS = (
+    "the softmax was normalised over axis 0 (the batch): each example's K probabilities, "
+    "one ROW of scores, must sum to 1; use axis=1 (with keepdims=True) for the max and the sum"
+)
+
+
+def expect_rows_normalised(label, scores, y, dscores):
+    """Name a softmax taken over the wrong axis: the columns of p sum to 1, not the rows."""
+    N, K = scores.shape
+    d = np.asarray(dscores)
+    if K < 2 or d.dtype.kind not in "fiub" or d.shape != scores.shape:
+        return
+    if not np.all(np.isfinite(d)):
+        return
+    onehot = np.zeros((N, K))
+    onehot[np.arange(N), y] = 1
+    p = N * d.astype(float) + onehot
+    if np.allclose(p.sum(axis=0), 1) and not np.allclose(p.sum(axis=1), 1):
+        raise CheckFailed(f"dscores from {label} is wrong: {SOFTMAX_AXIS}")

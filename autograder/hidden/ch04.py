@@ -17,6 +17,7 @@ from autograder.checks import (
     expect_array,
     expect_own_work,
     expect_raises,
+    expect_rows_normalised,
     names_used,
     reference_helpers,
     reference_helpers_for_this_check,
@@ -977,27 +978,6 @@ def _softmax_misconceptions(scores, y):
     )
 
 
-SOFTMAX_AXIS = (
-    "the softmax was normalised over axis 0 (the batch): each example's K probabilities, "
-    "one ROW of scores, must sum to 1; use axis=1 (with keepdims=True) for the max and the sum"
-)
-
-
-def _expect_rows_normalised(label, scores, y, dscores):
-    """Name a softmax taken over the wrong axis: the columns of p sum to 1, not the rows."""
-    N, K = scores.shape
-    d = np.asarray(dscores)
-    if K < 2 or d.dtype.kind not in "fiub" or d.shape != scores.shape:
-        return
-    if not np.all(np.isfinite(d)):
-        return
-    onehot = np.zeros((N, K))
-    onehot[np.arange(N), y] = 1
-    p = N * d.astype(float) + onehot
-    if np.allclose(p.sum(axis=0), 1) and not np.allclose(p.sum(axis=1), 1):
-        raise CheckFailed(f"dscores from {label} is wrong: {SOFTMAX_AXIS}")
-
-
 def _check_softmax(softmax_cross_entropy, scores, y, watch=False):
     label = signature(softmax_cross_entropy, (scores, y))
     if watch:
@@ -1012,7 +992,7 @@ def _check_softmax(softmax_cross_entropy, scores, y, watch=False):
         got = call(softmax_cross_entropy, (scores, y), label=label)
     loss, dscores = _pair(label, got, "(loss, dscores)")
     want_loss, want_d = ref.softmax_cross_entropy(scores, y)
-    _expect_rows_normalised(label, scores, y, dscores)
+    expect_rows_normalised(label, scores, y, dscores)
     mis_loss, mis_d = _softmax_misconceptions(scores, y)
     if watch and np.ndim(loss) == 0 and not np.isfinite(float(loss)):
         raise CheckFailed(

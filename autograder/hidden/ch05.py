@@ -15,6 +15,7 @@ from autograder.checks import (
     expect_equal,
     expect_own_work,
     expect_raises,
+    expect_rows_normalised,
     names_used,
     reference_helpers,
     reference_helpers_for_this_check,
@@ -518,27 +519,6 @@ def network_hidden(build_lenet, forward, backward):
 # --------------------------------------------------------------------------- loss
 
 
-SOFTMAX_AXIS = (
-    "the softmax was normalised over axis 0 (the batch): each example's K probabilities, "
-    "one ROW of scores, must sum to 1; use axis=1 (with keepdims=True) for the max and the sum"
-)
-
-
-def _expect_rows_normalised(label, scores, y, dscores):
-    """Name a softmax taken over the wrong axis: the columns of p sum to 1, not the rows."""
-    N, K = scores.shape
-    d = np.asarray(dscores)
-    if K < 2 or d.dtype.kind not in "fiub" or d.shape != scores.shape:
-        return
-    if not np.all(np.isfinite(d)):
-        return
-    onehot = np.zeros((N, K))
-    onehot[np.arange(N), y] = 1
-    p = N * d.astype(float) + onehot
-    if np.allclose(p.sum(axis=0), 1) and not np.allclose(p.sum(axis=1), 1):
-        raise CheckFailed(f"dscores from {label} is wrong: {SOFTMAX_AXIS}")
-
-
 SAME_STREAM = (
     "start from the same random numbers: the seed was given to every layer, so each one "
     "draws the same stream; make one generator, rng = np.random.default_rng(rng), and pass "
@@ -578,7 +558,7 @@ def _check_loss(func, scores, y):
             f"{label} gives NaN or inf for scores as large as {np.abs(scores).max():g}: "
             "subtract each row's maximum before np.exp"
         )
-    _expect_rows_normalised(label, scores, y, dscores)
+    expect_rows_normalised(label, scores, y, dscores)
     N = len(y)
     loss_misc = {}
     if N > 1:
