@@ -213,3 +213,37 @@ def expect_rows_normalised(label, scores, y, dscores):
     p = N * d.astype(float) + onehot
     if np.allclose(p.sum(axis=0), 1) and not np.allclose(p.sum(axis=1), 1):
         raise CheckFailed(f"dscores from {label} is wrong: {SOFTMAX_AXIS}")
+
+
+# Packages a graded function may not reach into at all (cnnkit holds fast versions of the
+# exercises' layers), and the modules of theirs it may use (argument checks only).
+LIBRARY_PACKAGES = ("cnnkit", "torch", "scipy", "tensorflow", "jax", "sklearn")
+ALLOWED_MODULES = ("cnnkit._validate",)
+
+
+def _origin(obj) -> str:
+    if inspect.ismodule(obj):
+        return obj.__name__
+    origin = getattr(obj, "__module__", None)
+    return origin if isinstance(origin, str) else ""
+
+
+def expect_own_work_no_library(func, forbidden=()):
+    """``expect_own_work``, and no object reached from cnnkit or a deep-learning library.
+
+    Also catches ``import cnnkit.conv as C`` followed by ``C.conv2d_backward(...)`` inside a
+    notebook function of the same name, which the name check alone would excuse.
+    """
+    expect_own_work(func, forbidden)
+    name = getattr(func, "__name__", "function")
+    namespace = static_view(func).__globals__
+    for used in sorted(names_used(func)):
+        if used not in namespace:
+            continue
+        origin = _origin(namespace[used])
+        if origin in ALLOWED_MODULES:
+            continue
+        if any(origin == p or origin.startswith(p + ".") for p in LIBRARY_PACKAGES):
+            raise CheckFailed(
+                f"{name} uses {used} from {origin}; this exercise asks you to write it yourself"
+            )
