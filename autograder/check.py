@@ -28,6 +28,7 @@ from autograder.fixtures import free_names
 from autograder.grade import read_submitted, reconstruct
 from autograder.judged_execute import JudgedExecute, Session, data_env
 from autograder.sandbox import SandboxUnavailable
+from cnnkit.selfcheck import find_notebook
 
 
 @dataclass
@@ -83,22 +84,6 @@ def chapter_of(notebook: Path, solutions_dir: Path = SOLUTIONS) -> str:
             f"{', '.join(c + '.ipynb' for c in chapters)}"
         )
     return matches[0]
-
-
-def find_notebook(what: str, work: Path) -> Path:
-    """``01`` or ``01_convolution`` or a path -> the student's notebook in ``work``."""
-    path = Path(what)
-    if path.suffix == ".ipynb" and path.exists():
-        return path
-    number = re.match(r"\d+", what)
-    prefix = number.group(0).zfill(2) if number else what
-    found = sorted(Path(work).glob(f"{prefix}*.ipynb"))
-    if len(found) != 1:
-        raise FileNotFoundError(
-            f"no single notebook {prefix}*.ipynb in {work} (found {len(found)}); "
-            "run ./course.sh once to copy the chapters into work/"
-        )
-    return found[0]
 
 
 def _results(nb) -> list[CheckResult]:

@@ -69,6 +69,22 @@ def run(path: Path, timeout: int = 600) -> list[tuple[str, float, float, str]]:
     return results(nb)
 
 
+def find_notebook(what: str, work: Path) -> Path:
+    """``01`` or ``01_convolution`` or a path -> the student's notebook in ``work``."""
+    path = Path(what)
+    if path.suffix == ".ipynb" and path.exists():
+        return path
+    number = re.match(r"\d+", what)
+    prefix = number.group(0).zfill(2) if number else what
+    found = sorted(Path(work).glob(f"{prefix}*.ipynb"))
+    if len(found) != 1:
+        raise FileNotFoundError(
+            f"no single notebook {prefix}*.ipynb in {work} (found {len(found)}); "
+            "run ./course.sh once to copy the chapters into work/"
+        )
+    return found[0]
+
+
 def check_my_work(chapter: str, work: Path | str = ".") -> int:
     """From a notebook cell: check this chapter as grading would, or as far as you can.
 
@@ -99,15 +115,11 @@ def main(argv=None) -> int:
     parser.add_argument("notebook", help="01, 01_convolution or a path")
     parser.add_argument("--work", default="work")
     args = parser.parse_args(argv)
-    path = Path(args.notebook)
-    if path.suffix != ".ipynb":
-        number = re.match(r"\d+", args.notebook)
-        prefix = number.group(0).zfill(2) if number else args.notebook
-        found = sorted(Path(args.work).glob(f"{prefix}*.ipynb"))
-        if len(found) != 1:
-            print(f"no single notebook {prefix}*.ipynb in {args.work}")
-            return 2
-        path = found[0]
+    try:
+        path = find_notebook(args.notebook, args.work)
+    except FileNotFoundError as exc:
+        print(exc)
+        return 2
     checks = run(path)
     visible = [c for c in checks if c[1] is not None]
     score, total = sum(c[1] for c in visible), sum(c[2] for c in visible)
